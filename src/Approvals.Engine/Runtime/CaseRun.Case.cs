@@ -1,0 +1,78 @@
+using System.Text.Json.Nodes;
+using Approvals.Engine.Model;
+
+namespace Approvals.Engine.Runtime;
+
+/// <summary>Events on the case as a whole: withdrawal, resubmission after changes, and timers.</summary>
+internal sealed partial class CaseRun
+{
+    public void Withdraw(WithdrawCase w)
+    {
+        if (state.IsTerminal) throw new EngineRefusal(RefusalKind.Conflict, $"The case is already closed ({state.Status}).");
+        if (Actor != state.Requester && !e.ActorIsAdmin)
+            throw new EngineRefusal(RefusalKind.Forbidden, "Only the requester or an administrator may withdraw a case.");
+        Audit(AuditActions.CaseWithdrawn, comment: w.Comment);
+        Complete(CaseStatus.Withdrawn, null, null);
+    }
+
+    public void Resubmit(ResubmitCase r)
+    {
+        if (state.Status != CaseStatus.ChangesRequested)
+            throw new EngineRefusal(RefusalKind.Conflict, $"Only a case waiting for changes can be resubmitted; this one is {state.Status}.");
+        if (Actor != state.Requester && !e.ActorIsAdmin)
+            throw new EngineRefusal(RefusalKind.Forbidden, "Only the requester or an administrator may resubmit a case.");
+        if (r.Data is not null) state.Data = r.Data.DeepClone().AsObject();
+        state.Status = CaseStatus.InProgress;
+        var stages = state.ChangesRequestedBy.ToList();
+        state.ChangesRequestedBy.Clear();
+        Audit(AuditActions.CaseResubmitted, comment: r.Comment,
+            details: new JsonObject { ["returnsTo"] = new JsonArray(stages.Select(s => (JsonNode)s!).ToArray()) });
+        foreach (var id in stages)
+        {
+            if (def.Targets(id, Ports.ChangesRequested).Count > 0) Follow(id, Ports.ChangesRequested);
+            else StartStage((ReviewActivity)def.Get(id));
+        }
+        Settle();
+    }
+
+    /// <returns>False when the timer is no longer pending or the case has closed: firing it changes nothing.</returns>
+    public bool FireTimer(FireTimer f)
+    {
+        var timer = state.Timers.FirstOrDefault(t => t.Id == f.TimerId)
+            ?? throw new EngineRefusal(RefusalKind.NotFound, $"Timer {f.TimerId} is not part of this case.");
+        if (timer.Status != TimerStatus.Pending || state.IsTerminal) return false;
+        timer.Status = TimerStatus.Fired;
+        switch (timer.Kind)
+        {
+            case TimerKind.Wait:
+                var wait = state.Waits.FirstOrDefault(w => w.TimerId == timer.Id);
+                if (wait is null) return false;
+                state.Waits.Remove(wait);
+                Audit(AuditActions.WaitEnded, wait.ActivityId);
+                Follow(wait.ActivityId, Ports.Done);
+                Settle();
+                return true;
+            default:
+                return FireStageTimer(timer);
+        }
+    }
+
+    /// <summary>Resolves recipients to addresses. <paramref name="task"/> gives meaning to assignee and assigneeManager.</summary>
+    private List<string> Recipients(Recipients r, ReviewTask? task)
+    {
+        var to = new List<string>(r.Users.Select(WorkflowEngine.Normalize));
+        foreach (var g in r.Groups) to.AddRange(directory.MembersOf(g));
+        if (r.Requester) to.Add(state.Requester);
+        if (r.RequesterManager && directory.ManagerOf(state.Requester) is { } rm) to.Add(rm);
+        if (task is not null)
+        {
+            var assignees = PeopleOf(task);
+            if (r.Assignee) to.AddRange(assignees);
+            if (r.AssigneeManager)
+                foreach (var a in assignees)
+                    if (directory.ManagerOf(a) is { } am) to.Add(am);
+        }
+        if (r.Expression is { } script) to.AddRange(RunAssigneeScript(script, task?.ActivityId ?? "notify"));
+        return to.Distinct().ToList();
+    }
+}

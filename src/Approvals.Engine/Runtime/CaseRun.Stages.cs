@@ -1,0 +1,279 @@
+using System.Text.Json.Nodes;
+using Approvals.Engine.Expressions;
+using Approvals.Engine.Model;
+
+namespace Approvals.Engine.Runtime;
+
+/// <summary>Review stages: who gets a task, how the policy counts the votes, and how a stage ends.</summary>
+internal sealed partial class CaseRun
+{
+    private void StartStage(ReviewActivity review)
+    {
+        var stage = new StageRun { Sequence = NextSequence(), ActivityId = review.Id, Mode = review.Policy.Mode };
+        state.Stages.Add(stage);
+        var users = ResolveUsers(review);
+        // Separation of duties: the requester never gets a task on their own case, not even through a group.
+        users.Remove(state.Requester);
+
+        if (stage.Mode == PolicyMode.Any)
+        {
+            var groups = review.Assignees.Groups.ToList();
+            var anyone = users.Count > 0 || groups.Any(g => directory.MembersOf(g).Any(m => m != state.Requester));
+            if (!anyone) { OfferToAdministrators(stage, review); return; }
+            stage.Required = 1;
+            if (users.Count == 1 && groups.Count == 0) CreateTask(stage, review, users[0], [], []);
+            else CreateTask(stage, review, null, users, groups);
+            return;
+        }
+
+        var people = new List<string>(users);
+        foreach (var g in review.Assignees.Groups)
+            foreach (var m in directory.MembersOf(g))
+                if (m != state.Requester && !people.Contains(m)) people.Add(m);
+        if (people.Count == 0) { OfferToAdministrators(stage, review); return; }
+
+        switch (stage.Mode)
+        {
+            case PolicyMode.All:
+                stage.Required = people.Count;
+                foreach (var p in people) CreateTask(stage, review, p, [], []);
+                break;
+            case PolicyMode.Quorum:
+                stage.Required = review.Policy.Approvals ?? 1;
+                // Decided before any task exists: nobody is told of a task that is cancelled in the same breath.
+                if (people.Count < stage.Required)
+                {
+                    EndStage(stage, Ports.Rejected, $"Only {people.Count} eligible reviewers for a quorum of {stage.Required}.");
+                    break;
+                }
+                foreach (var p in people) CreateTask(stage, review, p, [], []);
+                break;
+            case PolicyMode.Sequential:
+                stage.Required = people.Count;
+                stage.Pending = people.Skip(1).ToList();
+                CreateTask(stage, review, people[0], [], []);
+                break;
+        }
+    }
+
+    /// <summary>Nobody the definition names may decide (all are the requester, or a group is empty): an admin must.</summary>
+    private void OfferToAdministrators(StageRun stage, ReviewActivity review)
+    {
+        stage.Mode = PolicyMode.Any;
+        stage.Required = 1;
+        Audit(AuditActions.NoEligibleAssignees, review.Id, actor: Actors.System,
+            details: new JsonObject { ["reason"] = "No one the stage names may decide this case; an administrator must." });
+        CreateTask(stage, review, null, [], []);
+    }
+
+    private List<string> ResolveUsers(ReviewActivity review)
+    {
+        var users = review.Assignees.Users.Select(WorkflowEngine.Normalize).ToList();
+        if (review.Assignees.RequesterManager)
+        {
+            if (directory.ManagerOf(state.Requester) is { } manager) users.Add(manager);
+            else Audit(AuditActions.NoEligibleAssignees, review.Id, actor: Actors.System,
+                details: new JsonObject { ["reason"] = "The requester has no manager in the directory." });
+        }
+        if (review.Assignees.Expression is { } script) users.AddRange(RunAssigneeScript(script, review.Id));
+        return users.Distinct().ToList();
+    }
+
+    private IReadOnlyList<string> RunAssigneeScript(string script, string activityId)
+    {
+        try
+        {
+            return ScriptRunner.Emails(script, Scope());
+        }
+        catch (ScriptFailedException ex)
+        {
+            Audit(AuditActions.ExpressionFailed, activityId, actor: Actors.System, details: new JsonObject { ["error"] = ex.Message });
+            return [];
+        }
+    }
+
+    private void CreateTask(StageRun stage, ReviewActivity review, string? assignee, List<string> candidateUsers, List<string> candidateGroups)
+    {
+        var task = new ReviewTask
+        {
+            Id = NextId(),
+            ActivityId = review.Id,
+            StageSequence = stage.Sequence,
+            Assignee = assignee,
+            CandidateUsers = candidateUsers,
+            CandidateGroups = candidateGroups,
+            CreatedAt = At,
+            DueAt = review.Sla is { } sla ? At + sla.ToTimeSpan() : null,
+        };
+        state.Tasks.Add(task);
+        _effects.Add(new TaskCreated(task));
+        var details = new JsonObject();
+        if (assignee is not null) details["assignee"] = assignee;
+        if (candidateUsers.Count > 0) details["candidateUsers"] = new JsonArray(candidateUsers.Select(u => (JsonNode)u!).ToArray());
+        if (candidateGroups.Count > 0) details["candidateGroups"] = new JsonArray(candidateGroups.Select(g => (JsonNode)g!).ToArray());
+        Audit(AuditActions.TaskAssigned, review.Id, task.Id, actor: Actors.System, details: details);
+        Notify("TaskAssigned", review.Template ?? "task-assigned", null, PeopleOf(task), review.Id, task.Id);
+    }
+
+    /// <summary>Everyone a task is offered to, less the requester.</summary>
+    private List<string> PeopleOf(ReviewTask task)
+    {
+        if (task.Assignee is not null) return [task.Assignee];
+        var people = new List<string>(task.CandidateUsers);
+        foreach (var g in task.CandidateGroups) people.AddRange(directory.MembersOf(g));
+        return people.Where(p => p != state.Requester).Distinct().ToList();
+    }
+
+    private bool IsCandidate(ReviewTask task, string who) =>
+        task.Assignee is null
+            ? task.CandidateUsers.Contains(who) || task.CandidateGroups.Any(g => directory.IsMember(who, g))
+            : task.Assignee == who;
+
+    // ---- events on tasks ----------------------------------------------------------------------------
+
+    private ReviewTask OpenTaskFor(Guid taskId)
+    {
+        var task = state.FindTask(taskId) ?? throw new EngineRefusal(RefusalKind.NotFound, $"Task {taskId} is not part of this case.");
+        if (task.Status != ReviewTaskStatus.Open)
+            throw new EngineRefusal(RefusalKind.Conflict, task.Status == ReviewTaskStatus.Completed
+                ? $"Task {taskId} was already decided by {task.DecidedBy}."
+                : $"Task {taskId} was cancelled.");
+        if (state.IsTerminal) throw new EngineRefusal(RefusalKind.Conflict, $"The case is closed ({state.Status}).");
+        if (Actor == state.Requester)
+            throw new EngineRefusal(RefusalKind.Forbidden, "Nobody may act on a task of their own case.");
+        return task;
+    }
+
+    public void Decide(DecideTask d)
+    {
+        if (!Enum.IsDefined(d.Decision))
+            throw new EngineRefusal(RefusalKind.Invalid, $"'{d.Decision}' is not a decision; use approve, reject or request-changes.", "decision");
+        var task = OpenTaskFor(d.TaskId);
+        if (!IsCandidate(task, Actor) && !e.ActorIsAdmin)
+            throw new EngineRefusal(RefusalKind.Forbidden, "This task is not assigned to you or to a group of yours.");
+        var stage = state.Stages.Single(s => s.Sequence == task.StageSequence);
+        // A quorum counts distinct people: whoever already voted in this stage may not vote again through another task.
+        if (stage.Voters.Contains(Actor))
+            throw new EngineRefusal(RefusalKind.Conflict, "You have already decided a task of this stage.");
+
+        task.Status = ReviewTaskStatus.Completed;
+        task.Decision = d.Decision;
+        task.DecidedBy = Actor;
+        task.DecidedAt = At;
+        task.Comment = d.Comment;
+        stage.Voters.Add(Actor);
+        _effects.Add(new TaskChanged(task));
+        Audit(AuditActions.TaskDecided, task.ActivityId, task.Id, d.Comment, new JsonObject { ["decision"] = DecisionName(d.Decision) });
+        RecordDecision(task);
+
+        var port = Count(stage, d.Decision);
+        if (port is not null) EndStage(stage, port, null);
+        Settle();
+    }
+
+    /// <summary>The port a stage leaves by after this vote, or null while it still waits for votes.</summary>
+    private string? Count(StageRun stage, Decision decision)
+    {
+        if (decision == Decision.RequestChanges) return Ports.ChangesRequested;
+        if (decision == Decision.Reject) stage.Rejections++; else stage.Approvals++;
+        var open = state.OpenTasks.Count(t => t.StageSequence == stage.Sequence);
+        switch (stage.Mode)
+        {
+            case PolicyMode.Quorum:
+                if (stage.Approvals >= stage.Required) return Ports.Approved;
+                return stage.Approvals + open < stage.Required ? Ports.Rejected : null;
+            case PolicyMode.Sequential when decision == Decision.Approve && stage.Pending.Count > 0:
+                var next = stage.Pending[0];
+                stage.Pending.RemoveAt(0);
+                CreateTask(stage, (ReviewActivity)def.Get(stage.ActivityId), next, [], []);
+                return null;
+            default:
+                if (decision == Decision.Reject) return Ports.Rejected;
+                return stage.Approvals >= stage.Required ? Ports.Approved : null;
+        }
+    }
+
+    private void RecordDecision(ReviewTask task)
+    {
+        if (state.StageResults[task.ActivityId] is not JsonObject result)
+            state.StageResults[task.ActivityId] = result = new JsonObject { ["decisions"] = new JsonArray() };
+        result["decisions"]!.AsArray().Add(new JsonObject
+        {
+            ["by"] = task.DecidedBy, ["decision"] = DecisionName(task.Decision!.Value), ["comment"] = task.Comment, ["at"] = task.DecidedAt,
+        });
+    }
+
+    /// <summary>Closes a stage by a port: the other open tasks are cancelled, and the flow goes on.</summary>
+    private void EndStage(StageRun stage, string port, string? reason)
+    {
+        CloseStage(stage, "The stage was decided.");
+        var outcome = port switch { Ports.Approved => "Approved", Ports.Rejected => "Rejected", _ => "ChangesRequested" };
+        ((JsonObject)(state.StageResults[stage.ActivityId] ??= new JsonObject { ["decisions"] = new JsonArray() }))["outcome"] = outcome;
+        var details = new JsonObject { ["outcome"] = outcome };
+        if (reason is not null) details["reason"] = reason;
+        Audit(AuditActions.StageCompleted, stage.ActivityId, actor: Actors.System, details: details);
+
+        if (port == Ports.ChangesRequested)
+        {
+            // Back to the requester. On resubmission the case follows the ChangesRequested port when it is
+            // connected, and otherwise this stage starts again (see CaseRun.Resubmit).
+            if (!state.ChangesRequestedBy.Contains(stage.ActivityId)) state.ChangesRequestedBy.Add(stage.ActivityId);
+            state.Status = CaseStatus.ChangesRequested;
+            Audit(AuditActions.ChangesRequested, stage.ActivityId);
+            Notify("ChangesRequested", "changes-requested", null, [state.Requester], stage.ActivityId, null);
+            return;
+        }
+        Follow(stage.ActivityId, port);
+    }
+
+    /// <summary>Removes a stage and cancels its open tasks and their timers.</summary>
+    private void CloseStage(StageRun stage, string reason)
+    {
+        state.Stages.Remove(stage);
+        foreach (var task in state.OpenTasks.Where(t => t.StageSequence == stage.Sequence).ToList())
+        {
+            task.Status = ReviewTaskStatus.Cancelled;
+            _effects.Add(new TaskChanged(task));
+            Audit(AuditActions.TaskCancelled, task.ActivityId, task.Id, actor: Actors.System, details: new JsonObject { ["reason"] = reason });
+            foreach (var timer in state.PendingTimers.Where(t => t.TaskId == task.Id).ToList()) CancelTimer(timer.Id);
+        }
+    }
+
+    public void Claim(ClaimTask c)
+    {
+        var task = OpenTaskFor(c.TaskId);
+        if (!task.IsGroupTask) throw new EngineRefusal(RefusalKind.Conflict, $"Task {c.TaskId} is already assigned to {task.Assignee}.");
+        if (!IsCandidate(task, Actor) && !e.ActorIsAdmin)
+            throw new EngineRefusal(RefusalKind.Forbidden, "This task is not offered to you or to a group of yours.");
+        task.Assignee = Actor;
+        _effects.Add(new TaskChanged(task));
+        Audit(AuditActions.TaskClaimed, task.ActivityId, task.Id);
+    }
+
+    public void Delegate(DelegateTask d)
+    {
+        var task = OpenTaskFor(d.TaskId);
+        var to = WorkflowEngine.Normalize(d.To);
+        if (!IsCandidate(task, Actor) && !e.ActorIsAdmin)
+            throw new EngineRefusal(RefusalKind.Forbidden, "Only the task's assignee (or an administrator) may hand it on.");
+        if (to.Length == 0 || !to.Contains('@'))
+            throw new EngineRefusal(RefusalKind.Invalid, $"'{d.To}' is not an email address.", "to");
+        if (to == state.Requester)
+            throw new EngineRefusal(RefusalKind.Invalid, "A task cannot be handed to the requester of its own case.", "to");
+        if (to == task.Assignee)
+            throw new EngineRefusal(RefusalKind.Invalid, $"The task is already assigned to {to}.", "to");
+        var stage = state.Stages.Single(s => s.Sequence == task.StageSequence);
+        var holdsAnother = state.OpenTasks.Any(t => t.StageSequence == stage.Sequence && t.Id != task.Id && t.Assignee == to);
+        if (stage.Voters.Contains(to) || holdsAnother || stage.Pending.Contains(to))
+            throw new EngineRefusal(RefusalKind.Invalid, $"{to} already takes part in this stage; each person counts once.", "to");
+        var from = task.Assignee;
+        task.Assignee = to;
+        task.CandidateUsers = [];
+        task.CandidateGroups = [];
+        _effects.Add(new TaskChanged(task));
+        Audit(AuditActions.TaskDelegated, task.ActivityId, task.Id, d.Comment, new JsonObject { ["from"] = from ?? Actor, ["to"] = to });
+        Notify("TaskAssigned", ((ReviewActivity)def.Get(task.ActivityId)).Template ?? "task-assigned", null, [to], task.ActivityId, task.Id);
+    }
+
+    private static string DecisionName(Decision d) => DecisionNames.Of(d);
+}

@@ -1,0 +1,50 @@
+using Approvals.Engine.Model;
+
+namespace Approvals.Engine.Runtime;
+
+/// <summary>
+/// The interpreter: <c>(definition, state, event) → (state, effects)</c>. Pure and deterministic: no I/O,
+/// no clock (time comes with the event), no random numbers or fresh GUIDs (ids derive from the case id and
+/// a counter in the state). The state passed in is never changed; a refused event throws
+/// <see cref="EngineRefusal"/> and so changes nothing.
+/// </summary>
+public static class WorkflowEngine
+{
+    public static Step Start(WorkflowDefinition definition, StartCase e, IDirectoryView directory)
+    {
+        var state = new CaseState
+        {
+            CaseId = e.CaseId,
+            Requester = Normalize(e.Requester),
+            Title = e.Title,
+            Data = e.Data.DeepClone().AsObject(),
+            StartedAt = e.At,
+        };
+        var run = new CaseRun(definition, state, directory, e);
+        run.Begin();
+        return run.Finish();
+    }
+
+    public static Step Apply(WorkflowDefinition definition, CaseState current, CaseEvent e, IDirectoryView directory)
+    {
+        if (e is StartCase) throw new ArgumentException("A case is started with WorkflowEngine.Start.", nameof(e));
+        var run = new CaseRun(definition, current.Clone(), directory, e);
+        switch (e)
+        {
+            case DecideTask d: run.Decide(d); break;
+            case ClaimTask c: run.Claim(c); break;
+            case DelegateTask d: run.Delegate(d); break;
+            case WithdrawCase w: run.Withdraw(w); break;
+            case ResubmitCase r: run.Resubmit(r); break;
+            case FireTimer f:
+                // A timer may fire more than once (jobs run at least once) or after its case moved on:
+                // then there is nothing to do, and nothing is changed.
+                if (!run.FireTimer(f)) return new Step(current, []);
+                break;
+            default: throw new ArgumentException($"Unknown event {e.GetType().Name}.", nameof(e));
+        }
+        return run.Finish();
+    }
+
+    internal static string Normalize(string email) => email.Trim().ToLowerInvariant();
+}
