@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Acornima;
@@ -33,6 +34,11 @@ public static class ScriptRunner
         {
             return ex.Error?.Description ?? ex.Message;
         }
+        catch (ScriptPreparationException ex) when (ex.InnerException is ParseErrorException inner)
+        {
+            // Jint 4 wraps the parser's error when it prepares a script.
+            return inner.Error?.Description ?? inner.Message;
+        }
     }
 
     /// <summary>Evaluates a condition to true or false (JavaScript truthiness).</summary>
@@ -59,14 +65,16 @@ public static class ScriptRunner
 
     private static JsValue Run(string script, ScriptScope scope)
     {
-        var engine = new Jint.Engine(o => o
-            .Strict()
-            .DisableStringCompilation()
-            .TimeoutInterval(Timeout)
-            .MaxStatements(MaxStatements)
-            .LimitMemory(MemoryLimitBytes)
-            .LimitRecursion(RecursionLimit)
-            .LocalTimeZone(TimeZoneInfo.Utc));
+        var engine = new Jint.Engine(o =>
+        {
+            o.Strict()
+                .DisableStringCompilation()
+                .TimeoutInterval(Timeout)
+                .MaxStatements(MaxStatements)
+                .LimitMemory(MemoryLimitBytes)
+                .LimitRecursion(RecursionLimit);
+            o.TimeSystem = NoClock.Instance;
+        });
         try
         {
             var parser = new JsonParser(engine);
@@ -149,6 +157,18 @@ public static class ScriptRunner
             else i++;
         }
     }
+}
+
+/// <summary>
+/// Dates still parse and print, but <c>Date.now()</c> and <c>new Date()</c> fail: a condition that read the
+/// wall clock would route a replayed case differently, and scripts see only <c>case</c> and <c>stages</c>.
+/// </summary>
+internal sealed class NoClock() : DefaultTimeSystem(TimeZoneInfo.Utc, CultureInfo.InvariantCulture)
+{
+    public static readonly NoClock Instance = new();
+
+    public override DateTimeOffset GetUtcNow() =>
+        throw new ScriptFailedException("Scripts may not read the clock (Date.now(), new Date()); compare dates from case.data instead.");
 }
 
 /// <summary>What a script may see: <c>case</c> (<c>data</c>, <c>requester</c>, <c>title</c>) and <c>stages</c>.</summary>

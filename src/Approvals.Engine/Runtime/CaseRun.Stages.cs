@@ -26,9 +26,11 @@ internal sealed partial class CaseRun
             return;
         }
 
+        // Users in the listed order, then each group's members alphabetically: the order a sequential stage
+        // asks them in, and one that does not hang on the order the directory happens to return.
         var people = new List<string>(users);
         foreach (var g in review.Assignees.Groups)
-            foreach (var m in directory.MembersOf(g))
+            foreach (var m in directory.MembersOf(g).Order(StringComparer.Ordinal))
                 if (m != state.Requester && !people.Contains(m)) people.Add(m);
         if (people.Count == 0) { OfferToAdministrators(stage, review); return; }
 

@@ -19,6 +19,7 @@ public static class ErrorCodes
     public const string BadScript = "bad-script";
     public const string QuorumTooLarge = "quorum-too-large";
     public const string StartCount = "start-count";
+    public const string NoEnd = "no-end";
     public const string NoAssignees = "no-assignees";
     public const string UnknownGroup = "unknown-group";
 }

@@ -1,0 +1,46 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Approvals.Engine.Json;
+using Approvals.Engine.Model;
+
+namespace Approvals.Engine.Validation;
+
+/// <summary>
+/// One call for "is this definition good?": the reader's field faults and the validator's graph faults
+/// together, so an author sees every problem at once. The definition is returned whenever it could be
+/// read, even with faults; callers decide by <c>Errors.Count</c>.
+/// </summary>
+public static class WorkflowValidation
+{
+    public static (WorkflowDefinition? Definition, IReadOnlyList<ValidationError> Errors) Validate(string json, string? keyOverride = null)
+    {
+        // The JSON is parsed here so the validator can map its paths back to the document. When it is too
+        // large or not JSON, the reader is left to word the fault, so there is one wording of it.
+        if (json.Length > DefinitionReader.MaxDefinitionBytes || !TryParse(json, out var node))
+            return DefinitionReader.Read(json, keyOverride);
+        return Validate(node, keyOverride);
+    }
+
+    public static (WorkflowDefinition? Definition, IReadOnlyList<ValidationError> Errors) Validate(JsonNode? node, string? keyOverride = null)
+    {
+        var (definition, readErrors) = DefinitionReader.Read(node, keyOverride);
+        if (definition is null) return (null, readErrors);
+        var errors = readErrors.Concat(DefinitionValidator.Validate(definition, node)).Distinct().ToList();
+        return (definition, errors);
+    }
+
+    // Same options as DefinitionReader.Read(string), so whatever parses here parses there.
+    private static bool TryParse(string json, out JsonNode? node)
+    {
+        try
+        {
+            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            return true;
+        }
+        catch (JsonException)
+        {
+            node = null;
+            return false;
+        }
+    }
+}
