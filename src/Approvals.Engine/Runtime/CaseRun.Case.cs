@@ -21,7 +21,7 @@ internal sealed partial class CaseRun
             throw new EngineRefusal(RefusalKind.Conflict, $"Only a case waiting for changes can be resubmitted; this one is {state.Status}.");
         if (Actor != state.Requester && !e.ActorIsAdmin)
             throw new EngineRefusal(RefusalKind.Forbidden, "Only the requester or an administrator may resubmit a case.");
-        if (r.Data is not null) state.Data = r.Data.DeepClone().AsObject();
+        if (r.Data is not null) state.Data = WorkflowEngine.PlainCopy(r.Data);
         state.Status = CaseStatus.InProgress;
         var stages = state.ChangesRequestedBy.ToList();
         state.ChangesRequestedBy.Clear();

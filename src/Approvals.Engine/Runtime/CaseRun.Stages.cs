@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Approvals.Engine.Expressions;
 using Approvals.Engine.Model;
@@ -201,7 +202,10 @@ internal sealed partial class CaseRun
             state.StageResults[task.ActivityId] = result = new JsonObject { ["decisions"] = new JsonArray() };
         result["decisions"]!.AsArray().Add(new JsonObject
         {
-            ["by"] = task.DecidedBy, ["decision"] = DecisionName(task.Decision!.Value), ["comment"] = task.Comment, ["at"] = task.DecidedAt,
+            // "at" as a JSON string, not a typed DateTimeOffset value: the state must serialise to the same bytes
+            // before and after a trip through storage.
+            ["by"] = task.DecidedBy, ["decision"] = DecisionName(task.Decision!.Value), ["comment"] = task.Comment,
+            ["at"] = JsonValue.Create(JsonSerializer.SerializeToElement(task.DecidedAt)),
         });
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Approvals.Engine.Model;
 
 namespace Approvals.Engine.Runtime;
@@ -17,7 +18,7 @@ public static class WorkflowEngine
             CaseId = e.CaseId,
             Requester = Normalize(e.Requester),
             Title = e.Title,
-            Data = e.Data.DeepClone().AsObject(),
+            Data = PlainCopy(e.Data),
             StartedAt = e.At,
         };
         var run = new CaseRun(definition, state, directory, e);
@@ -47,4 +48,10 @@ public static class WorkflowEngine
     }
 
     internal static string Normalize(string email) => email.Trim().ToLowerInvariant();
+
+    /// <summary>
+    /// A copy of caller data as plain JSON. A deep clone would keep typed values (a DateTimeOffset, say) that
+    /// serialise differently once read back from storage, so the same case would not give the same bytes.
+    /// </summary>
+    internal static JsonObject PlainCopy(JsonObject data) => JsonNode.Parse(data.ToJsonString())!.AsObject();
 }
