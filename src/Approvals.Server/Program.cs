@@ -1,6 +1,75 @@
+using System.Text.Json.Serialization;
+using Approvals.Server.Auth;
+using Approvals.Server.Features.Auth;
+using Approvals.Server.Features.Cases;
+using Approvals.Server.Features.Directory;
+using Approvals.Server.Features.Health;
+using Approvals.Server.Features.Schema;
+using Approvals.Server.Features.Tasks;
+using Approvals.Server.Features.Workflows;
+using Approvals.Server.Hosting;
+using Approvals.Server.Http;
+using Approvals.Server.Persistence;
+using Scalar.AspNetCore;
+
 var builder = WebApplication.CreateBuilder(args);
+
+// http://localhost:5080 unless ASPNETCORE_URLS, --urls, the *_HTTP_PORTS settings or Kestrel endpoints say otherwise.
+// (A "urls" key in appsettings.json would override ASPNETCORE_URLS, so the default is applied here instead.)
+if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"])
+    && string.IsNullOrEmpty(builder.Configuration["https_ports"]) && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+    builder.WebHost.UseUrls("http://localhost:5080");
+
+builder.Logging.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.TimestampFormat = "HH:mm:ss ";
+    o.IncludeScopes = false;
+});
+
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+    o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+});
+builder.Services.AddApprovalsProblems();
+builder.Services.AddApprovalsStorage();
+builder.Services.AddApprovalsAuth(builder.Configuration);
+builder.Services.AddMediator((Mediator.MediatorOptions o) =>
+{
+    o.ServiceLifetime = ServiceLifetime.Scoped;
+    o.Assemblies = [typeof(Program)];
+});
+builder.Services.AddSingleton<WorkflowCatalog>();
+builder.Services.AddScoped<CaseStore>();
+builder.Services.AddOpenApi();
+
 var app = builder.Build();
 
-app.MapGet("/", () => "Hello World!");
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
 
-app.Run();
+app.MapOpenApi().AllowAnonymous();
+app.MapScalarApiReference().AllowAnonymous();
+
+CheckHealth.Map(app);
+GetWorkflowSchema.Map(app);
+IssueToken.Map(app);
+
+var api = app.MapGroup("/api").RequireAuthorization();
+api.MapCaseEndpoints();
+api.MapTaskEndpoints();
+api.MapDirectoryEndpoints();
+api.MapWorkflowEndpoints();
+
+// Anything else under /api is an unknown route: a 404 problem, not a 401 for a route that is not there.
+app.MapFallback("/api/{**path}", (HttpContext http) =>
+    Problems.NotFound($"There is nothing at {http.Request.Method} {http.Request.Path}.")).AllowAnonymous();
+
+await StartupTasks.RunAsync(app);
+await app.RunAsync();
+
+public partial class Program;

@@ -1,0 +1,53 @@
+using System.IdentityModel.Tokens.Jwt;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Approvals.Server.Auth;
+
+public static class AuthSetup
+{
+    public const string Issuer = "approvals";
+    public const string Audience = "approvals";
+
+    public static IServiceCollection AddApprovalsAuth(this IServiceCollection services, IConfiguration config)
+    {
+        JwtSecurityTokenHandler.DefaultMapInboundClaims = false;
+        services.AddSingleton<SigningKeys>();
+        services.AddSingleton<TokenIssuer>();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = Issuer,
+                ValidAudience = Audience,
+                ValidateIssuerSigningKey = true,
+                NameClaimType = CurrentUser.EmailClaim,
+                RoleClaimType = CurrentUser.RoleClaim,
+                ClockSkew = TimeSpan.FromSeconds(30),
+            };
+        });
+        // The key is only known once the database is up, so it is resolved per token rather than fixed here.
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<SigningKeys, TimeProvider>((o, keys, clock) =>
+            {
+                o.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, _, _) => [keys.Current];
+                o.TimeProvider = clock;
+                // Expiry is judged by the server's TimeProvider (tests move it), not the wall clock.
+                o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, p) =>
+                {
+                    var now = clock.GetUtcNow().UtcDateTime;
+                    return (notBefore is null || notBefore.Value <= now + p.ClockSkew)
+                        && (expires is null || expires.Value >= now - p.ClockSkew);
+                };
+            });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Policies.Designer, p => p.RequireRole(Roles.Admin, Roles.Designer))
+            .AddPolicy(Policies.Requester, p => p.RequireRole(Roles.Admin, Roles.Requester))
+            .AddPolicy(Policies.Reviewer, p => p.RequireRole(Roles.Admin, Roles.Reviewer));
+        return services;
+    }
+}

@@ -1,0 +1,34 @@
+using System.Security.Claims;
+using Approvals.Server.Persistence;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Approvals.Server.Auth;
+
+/// <summary>Writes HMAC-SHA256 access tokens for a directory user.</summary>
+public sealed class TokenIssuer(SigningKeys keys, TimeProvider clock, IConfiguration config)
+{
+    public TimeSpan Lifetime => TimeSpan.TryParse(config["Auth:TokenLifetime"], out var t) && t > TimeSpan.Zero ? t : TimeSpan.FromHours(8);
+
+    public string Issue(UserRow user)
+    {
+        var now = clock.GetUtcNow();
+        var claims = new List<Claim>
+        {
+            new(JwtRegisteredClaimNames.Sub, user.Email),
+            new(CurrentUser.EmailClaim, user.Email),
+            new(CurrentUser.NameClaim, user.DisplayName),
+        };
+        claims.AddRange(user.Roles.Select(r => new Claim(CurrentUser.RoleClaim, r)));
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Subject = new ClaimsIdentity(claims),
+            Issuer = AuthSetup.Issuer,
+            Audience = AuthSetup.Audience,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = (now + Lifetime).UtcDateTime,
+            SigningCredentials = new SigningCredentials(keys.Current, SecurityAlgorithms.HmacSha256),
+        });
+    }
+}

@@ -1,0 +1,47 @@
+using Approvals.Server.Auth;
+using Approvals.Server.Http;
+using Approvals.Server.Persistence;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Server.Features.Auth;
+
+/// <summary><c>POST /api/auth/token</c>: email and password in, a bearer token out.</summary>
+public static class IssueToken
+{
+    public sealed record Body(string? Email, string? Password);
+
+    public sealed record Command(string Email, string Password) : ICommand<Token?>;
+
+    public sealed record Token(string AccessToken, int ExpiresIn, string TokenType = "Bearer");
+
+    public sealed class Handler(ApprovalsDb db, TokenIssuer issuer) : ICommandHandler<Command, Token?>
+    {
+        public async ValueTask<Token?> Handle(Command c, CancellationToken ct)
+        {
+            var email = c.Email.Trim().ToLowerInvariant();
+            var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Email == email, ct);
+            // Unknown user and wrong password get the same answer, after the same work.
+            if (!Passwords.Verify(user, c.Password)) return null;
+            return new Token(issuer.Issue(user!), (int)issuer.Lifetime.TotalSeconds);
+        }
+    }
+
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapPost("/api/auth/token", async (Body? body, IMediator mediator, CancellationToken ct) =>
+            {
+                var errors = new List<ApiError>();
+                if (string.IsNullOrWhiteSpace(body?.Email)) errors.Add(new ApiError("email", "email is required.", "required"));
+                if (string.IsNullOrEmpty(body?.Password)) errors.Add(new ApiError("password", "password is required.", "required"));
+                if (errors.Count > 0) return Problems.BadRequest("The request is not valid.", errors);
+                var token = await mediator.Send(new Command(body!.Email!, body.Password!), ct);
+                return token is null
+                    ? Problems.Unauthorized("The email or password is wrong.")
+                    : TypedResults.Ok(token);
+            })
+            .AllowAnonymous()
+            .WithTags("Auth")
+            .WithName("IssueToken")
+            .Produces<Token>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+}

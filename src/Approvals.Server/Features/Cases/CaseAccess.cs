@@ -1,0 +1,37 @@
+using System.Security.Claims;
+using Approvals.Engine.Runtime;
+using Approvals.Server.Auth;
+using Approvals.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Server.Features.Cases;
+
+/// <summary>
+/// Who may see a case: administrators; the requester; and everyone who holds, held or is offered one of
+/// its tasks (directly or through a group).
+/// </summary>
+public static class CaseAccess
+{
+    public static async Task<List<string>> GroupsOfAsync(this ApprovalsDb db, string email, CancellationToken ct) =>
+        await db.GroupMembers.Where(m => m.Email == email).Select(m => m.GroupName).ToListAsync(ct);
+
+    public static IQueryable<CaseRow> VisibleCases(this ApprovalsDb db, string me, IReadOnlyList<string> groups, bool admin) =>
+        admin
+            ? db.Cases
+            : db.Cases.Where(c => c.Requester == me || db.Tasks.Any(t => t.CaseId == c.Id && (
+                t.Assignee == me || t.DecidedBy == me ||
+                t.Candidates.Any(k => (k.Kind == "user" && k.Name == me) || (k.Kind == "group" && groups.Contains(k.Name))))));
+
+    /// <summary>The case, when it exists and the caller may see it; NotFound or Forbidden refusals otherwise.</summary>
+    public static async Task<CaseRow> VisibleCaseAsync(this ApprovalsDb db, Guid id, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var row = await db.Cases.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct)
+            ?? throw new EngineRefusal(RefusalKind.NotFound, $"Case {id} does not exist.");
+        var me = user.Email();
+        if (user.IsAdmin() || row.Requester == me) return row;
+        var groups = await db.GroupsOfAsync(me, ct);
+        if (!await db.VisibleCases(me, groups, admin: false).AnyAsync(c => c.Id == id, ct))
+            throw new EngineRefusal(RefusalKind.Forbidden, "You are neither the requester nor a reviewer of this case.");
+        return row;
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using Approvals.Engine.Runtime;
+using Approvals.Server.Persistence;
+
+namespace Approvals.Server.Features.Cases;
+
+public sealed record TimerView(Guid Id, string Kind, string ActivityId, Guid? TaskId, DateTimeOffset DueAt);
+
+public sealed record TaskView(
+    Guid Id, Guid CaseId, string ActivityId, string? ActivityName, string? Assignee, IReadOnlyList<string> CandidateUsers,
+    IReadOnlyList<string> CandidateGroups, string Status, DateTimeOffset CreatedAt, DateTimeOffset? DueAt, string? Decision,
+    string? DecidedBy, DateTimeOffset? DecidedAt, string? Comment, CaseSummary? Case = null)
+{
+    public static TaskView From(TaskRow t, CaseSummary? summary = null) => new(
+        t.Id, t.CaseId, t.ActivityId, t.ActivityName, t.Assignee,
+        t.Candidates.Where(c => c.Kind == "user").Select(c => c.Name).OrderBy(n => n).ToList(),
+        t.Candidates.Where(c => c.Kind == "group").Select(c => c.Name).OrderBy(n => n).ToList(),
+        t.Status, t.CreatedAt, t.DueAt, t.Decision, t.DecidedBy, t.DecidedAt, t.Comment, summary);
+
+    public static TaskView From(ReviewTask t, Guid caseId, string? activityName) => new(
+        t.Id, caseId, t.ActivityId, activityName, t.Assignee, t.CandidateUsers, t.CandidateGroups, t.Status.ToString(),
+        t.CreatedAt, t.DueAt, t.Decision is { } d ? DecisionNames.Of(d) : null, t.DecidedBy, t.DecidedAt, t.Comment);
+}
+
+public sealed record CaseSummary(Guid Id, string Workflow, int WorkflowVersion, string Title, string Status, string Requester, string? Outcome)
+{
+    public static CaseSummary From(CaseRow c) => new(c.Id, c.WorkflowKey, c.WorkflowVersion, c.Title, c.Status, c.Requester, c.Outcome);
+}
+
+public sealed record CaseView(
+    Guid Id, string Workflow, int WorkflowVersion, string Title, string Status, JsonObject Data, string Requester,
+    IReadOnlyList<TaskView> OpenTasks, IReadOnlyList<string> ActiveActivities, string? Outcome, IReadOnlyList<TimerView> Timers,
+    IReadOnlyList<string> ChangesRequestedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? CompletedAt)
+{
+    public static CaseView From(CaseRow row, Func<string, string?> activityName)
+    {
+        var state = CaseStateJson.Deserialize(row.StateJson);
+        return new CaseView(
+            row.Id, row.WorkflowKey, row.WorkflowVersion, row.Title, row.Status, state.Data, row.Requester,
+            state.OpenTasks.Select(t => TaskView.From(t, row.Id, activityName(t.ActivityId))).ToList(),
+            state.ActiveActivities,
+            row.Outcome,
+            state.PendingTimers.OrderBy(t => t.DueAt).Select(t => new TimerView(t.Id, t.Kind.ToString(), t.ActivityId, t.TaskId, t.DueAt)).ToList(),
+            state.ChangesRequestedBy,
+            row.CreatedAt, row.UpdatedAt, row.CompletedAt);
+    }
+}
+
+public sealed record AuditView(DateTimeOffset At, string Actor, string Action, string? ActivityId, Guid? TaskId, string? Comment, JsonNode? Details)
+{
+    public static AuditView From(AuditRow a) =>
+        new(a.At, a.Actor, a.Action, a.ActivityId, a.TaskId, a.Comment, a.DetailsJson is null ? null : JsonNode.Parse(a.DetailsJson));
+}
+
+public sealed record PageOf<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);

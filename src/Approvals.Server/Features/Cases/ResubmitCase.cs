@@ -1,0 +1,39 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using Approvals.Engine.Runtime;
+using Approvals.Server.Auth;
+using Approvals.Server.Features.Workflows;
+using Approvals.Server.Http;
+using Approvals.Server.Persistence;
+using Mediator;
+using Runtime = Approvals.Engine.Runtime;
+
+namespace Approvals.Server.Features.Cases;
+
+public static class ResubmitCase
+{
+    public sealed record Request(JsonObject? Data, string? Comment);
+
+    public sealed record Command(Guid Id, ClaimsPrincipal User, JsonObject? Data, string? Comment) : ICommand<CaseView>;
+
+    public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, TimeProvider clock) : ICommandHandler<Command, CaseView>
+    {
+        public async ValueTask<CaseView> Handle(Command c, CancellationToken ct)
+        {
+            var row = await db.VisibleCaseAsync(c.Id, c.User, ct);
+            var workflow = await catalog.VersionAsync(db, row.WorkflowKey, row.WorkflowVersion, ct)
+                ?? throw new InvalidOperationException($"Workflow {row.WorkflowKey} v{row.WorkflowVersion} is missing.");
+            if (c.Data is not null) CaseData.Check(workflow, c.Data);
+            var now = clock.GetUtcNow();
+            var done = await store.ApplyAsync(c.Id, _ => new Runtime.ResubmitCase(c.Data, c.Comment, c.User.Email(), now) { ActorIsAdmin = c.User.IsAdmin() }, ct)
+                ?? throw new EngineRefusal(RefusalKind.NotFound, $"Case {c.Id} does not exist.");
+            return CaseView.From(done.Row, id => workflow.Definition.Find(id)?.Name);
+        }
+    }
+
+    public static void Map(RouteGroupBuilder cases) =>
+        cases.MapPost("/{id:guid}/resubmit", (Guid id, Request? body, ClaimsPrincipal user, IMediator mediator) =>
+                RefusalResults.Run(async () => Results.Ok(await mediator.Send(new Command(id, user, body?.Data, body?.Comment)))))
+            .WithName("ResubmitCase")
+            .Produces<CaseView>();
+}

@@ -1,0 +1,61 @@
+using Approvals.Server.Http;
+using Approvals.Server.Persistence;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Server.Features.Directory;
+
+/// <summary><c>PUT /api/directory/groups/{name}</c> <c>{"displayName"?, "members": [emails]}</c>: creates or replaces a group.</summary>
+public static class PutGroup
+{
+    public sealed record Body(string? DisplayName, List<string>? Members);
+
+    public sealed record Command(string Name, string? DisplayName, IReadOnlyList<string>? Members) : ICommand<Result<GroupView>>;
+
+    public sealed class Handler(ApprovalsDb db) : ICommandHandler<Command, Result<GroupView>>
+    {
+        public async ValueTask<Result<GroupView>> Handle(Command c, CancellationToken ct)
+        {
+            var name = c.Name.Trim();
+            var errors = new List<ApiError>();
+            if (!DirectoryRules.IsGroupName(name))
+                errors.Add(new ApiError("name", $"'{c.Name}' is not a group name: letters, digits, '.', '_' or '-', at most 100.", "invalid-value"));
+            if (c.DisplayName is { Length: > 200 })
+                errors.Add(new ApiError("displayName", "displayName may hold at most 200 characters.", "invalid-value"));
+            var members = (c.Members ?? []).Select(m => DirectoryRules.NormalizeEmail(m ?? "")).ToList();
+            if (c.Members is null)
+                errors.Add(new ApiError("members", "members is required (an empty list empties the group).", "required"));
+            var known = await db.Users.Where(u => members.Contains(u.Email)).Select(u => u.Email).ToListAsync(ct);
+            for (var i = 0; i < members.Count; i++)
+                if (!known.Contains(members[i]))
+                    errors.Add(new ApiError($"members[{i}]", $"There is no user '{members[i]}'.", "unknown-user"));
+            if (errors.Count > 0) return Result<GroupView>.Fail(Problems.BadRequest("The group is not valid.", errors));
+
+            var group = await db.Groups.FirstOrDefaultAsync(g => g.Name == name, ct);
+            if (group is null) db.Groups.Add(group = new GroupRow { Name = name });
+            if (c.DisplayName is not null) group.DisplayName = c.DisplayName.Trim();
+
+            var wanted = members.Distinct().ToList();
+            var current = await db.GroupMembers.Where(m => m.GroupName == name).ToListAsync(ct);
+            db.GroupMembers.RemoveRange(current.Where(m => !wanted.Contains(m.Email)));
+            foreach (var e in wanted.Where(e => current.All(m => m.Email != e)))
+                db.GroupMembers.Add(new GroupMemberRow { GroupName = name, Email = e });
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException e) when (e.IsUniqueViolation())
+            {
+                return Result<GroupView>.Fail(Problems.Conflict($"Group {name} was changed by someone else at the same moment; send the request again."));
+            }
+            return new GroupView(group.Name, group.DisplayName, wanted.Order(StringComparer.Ordinal).ToList());
+        }
+    }
+
+    public static void Map(RouteGroupBuilder directory) =>
+        directory.MapPut("/groups/{name}", async (string name, Body body, IMediator m, CancellationToken ct) =>
+                (await m.Send(new Command(name, body.DisplayName, body.Members), ct)).ToHttp())
+            .WithName("PutGroup")
+            .Produces<GroupView>()
+            .ProducesValidationProblem();
+}

@@ -1,0 +1,104 @@
+using Approvals.Server.Auth;
+using Approvals.Server.Http;
+using Approvals.Server.Persistence;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Server.Features.Directory;
+
+/// <summary>
+/// <c>PUT /api/directory/users/{email}</c>: creates or updates a user. On update, a missing password,
+/// display name, roles or groups keeps what is there; <c>manager</c> is always replaced (null clears it).
+/// </summary>
+public static class PutUser
+{
+    public sealed record Body(string? DisplayName, string? Password, List<string>? Roles, string? Manager, List<string>? Groups);
+
+    public sealed record Command(string Email, string? DisplayName, string? Password, IReadOnlyList<string>? Roles, string? Manager,
+        IReadOnlyList<string>? Groups) : ICommand<Result<UserView>>;
+
+    public sealed class Handler(ApprovalsDb db, TimeProvider clock) : ICommandHandler<Command, Result<UserView>>
+    {
+        public async ValueTask<Result<UserView>> Handle(Command c, CancellationToken ct)
+        {
+            var email = DirectoryRules.NormalizeEmail(c.Email);
+            var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email, ct);
+            var errors = await ValidateAsync(c, email, creating: user is null, ct);
+            if (errors.Count > 0) return Result<UserView>.Fail(Problems.BadRequest("The user is not valid.", errors));
+
+            var now = clock.GetUtcNow();
+            if (user is null)
+            {
+                user = new UserRow { Email = email, CreatedAt = now };
+                db.Users.Add(user);
+            }
+            user.DisplayName = c.DisplayName?.Trim() is { Length: > 0 } name ? name : user.DisplayName is { Length: > 0 } old ? old : email;
+            if (c.Password is not null) user.PasswordHash = Passwords.Hash(user, c.Password);
+            if (c.Roles is not null) user.Roles = c.Roles.Select(r => r.Trim().ToLowerInvariant()).Distinct().ToList();
+            user.Manager = string.IsNullOrWhiteSpace(c.Manager) ? null : DirectoryRules.NormalizeEmail(c.Manager);
+            user.UpdatedAt = now;
+
+            var groups = c.Groups?.Select(g => g.Trim()).Distinct(StringComparer.Ordinal).ToList();
+            if (groups is not null)
+            {
+                var current = await db.GroupMembers.Where(m => m.Email == email).ToListAsync(ct);
+                db.GroupMembers.RemoveRange(current.Where(m => !groups.Contains(m.GroupName)));
+                foreach (var g in groups.Where(g => current.All(m => m.GroupName != g)))
+                    db.GroupMembers.Add(new GroupMemberRow { GroupName = g, Email = email });
+            }
+
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException e) when (e.IsUniqueViolation())
+            {
+                return Result<UserView>.Fail(Problems.Conflict($"User {email} was changed by someone else at the same moment; send the request again."));
+            }
+            var memberOf = await db.GroupMembers.AsNoTracking().Where(m => m.Email == email).Select(m => m.GroupName).ToListAsync(ct);
+            return new UserView(user.Email, user.DisplayName, user.Roles, user.Manager, memberOf.Order(StringComparer.Ordinal).ToList(),
+                user.CreatedAt, user.UpdatedAt);
+        }
+
+        private async Task<List<ApiError>> ValidateAsync(Command c, string email, bool creating, CancellationToken ct)
+        {
+            var errors = new List<ApiError>();
+            if (!DirectoryRules.IsEmail(email))
+                errors.Add(new ApiError("email", $"'{c.Email}' is not an email address.", "invalid-value"));
+            if (c.DisplayName is { Length: > 200 })
+                errors.Add(new ApiError("displayName", "displayName may hold at most 200 characters.", "invalid-value"));
+            if (c.Password is null && creating)
+                errors.Add(new ApiError("password", "password is required for a new user.", "required"));
+            else if (c.Password is not null && c.Password.Length < Passwords.MinLength)
+                errors.Add(new ApiError("password", $"password must have at least {Passwords.MinLength} characters.", "invalid-value"));
+            if (c.Roles is not null)
+                for (var i = 0; i < c.Roles.Count; i++)
+                    if (!Roles.All.Contains(c.Roles[i]?.Trim().ToLowerInvariant() ?? ""))
+                        errors.Add(new ApiError($"roles[{i}]", $"'{c.Roles[i]}' is not a role; roles are {string.Join(", ", Roles.All)}.", "invalid-value"));
+            if (!string.IsNullOrWhiteSpace(c.Manager))
+            {
+                var manager = DirectoryRules.NormalizeEmail(c.Manager);
+                if (manager == email)
+                    errors.Add(new ApiError("manager", "A user cannot be their own manager.", "invalid-value"));
+                else if (!await db.Users.AnyAsync(u => u.Email == manager, ct))
+                    errors.Add(new ApiError("manager", $"There is no user {manager}.", "unknown-user"));
+            }
+            if (c.Groups is not null)
+            {
+                var names = c.Groups.Select(g => g?.Trim() ?? "").ToList();
+                var known = await db.Groups.Where(g => names.Contains(g.Name)).Select(g => g.Name).ToListAsync(ct);
+                for (var i = 0; i < names.Count; i++)
+                    if (!known.Contains(names[i]))
+                        errors.Add(new ApiError($"groups[{i}]", $"There is no group '{names[i]}'.", "unknown-group"));
+            }
+            return errors;
+        }
+    }
+
+    public static void Map(RouteGroupBuilder directory) =>
+        directory.MapPut("/users/{email}", async (string email, Body body, IMediator m, CancellationToken ct) =>
+                (await m.Send(new Command(email, body.DisplayName, body.Password, body.Roles, body.Manager, body.Groups), ct)).ToHttp())
+            .WithName("PutUser")
+            .Produces<UserView>()
+            .ProducesValidationProblem();
+}

@@ -1,0 +1,31 @@
+using System.Security.Claims;
+using Approvals.Server.Auth;
+using Approvals.Server.Features.Cases;
+using Approvals.Server.Features.Workflows;
+using Approvals.Server.Http;
+using Approvals.Server.Persistence;
+using Mediator;
+using Runtime = Approvals.Engine.Runtime;
+
+namespace Approvals.Server.Features.Tasks;
+
+public static class ClaimTask
+{
+    public sealed record Command(Guid Id, ClaimsPrincipal User) : ICommand<TaskView>;
+
+    public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, TimeProvider clock) : ICommandHandler<Command, TaskView>
+    {
+        public async ValueTask<TaskView> Handle(Command c, CancellationToken ct)
+        {
+            var now = clock.GetUtcNow();
+            return await store.ApplyAsync(db, catalog, c.Id, _ => new Runtime.ClaimTask(c.Id, c.User.Email(), now) { ActorIsAdmin = c.User.IsAdmin() }, ct);
+        }
+    }
+
+    public static void Map(RouteGroupBuilder tasks) =>
+        tasks.MapPost("/{id:guid}/claim", (Guid id, ClaimsPrincipal user, IMediator mediator) =>
+                RefusalResults.Run(async () => Results.Ok(await mediator.Send(new Command(id, user)))))
+            .RequireAuthorization("reviewer")
+            .WithName("ClaimTask")
+            .Produces<TaskView>();
+}

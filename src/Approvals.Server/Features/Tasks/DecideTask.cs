@@ -1,0 +1,92 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Approvals.Engine.Runtime;
+using Approvals.Server.Auth;
+using Approvals.Server.Features.Cases;
+using Approvals.Server.Features.Workflows;
+using Approvals.Server.Http;
+using Approvals.Server.Persistence;
+using Mediator;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Runtime = Approvals.Engine.Runtime;
+
+namespace Approvals.Server.Features.Tasks;
+
+public static class DecideTask
+{
+    public const int MaxCommentLength = 4_000;
+    public const int MaxKeyLength = 200;
+
+    public sealed record Request(string? Decision, string? Comment);
+
+    /// <summary>The answer: the decided task, or the stored first answer when an idempotency key was seen before.</summary>
+    public sealed record Answer(int StatusCode, string Json);
+
+    public sealed record Command(Guid TaskId, ClaimsPrincipal User, Decision Decision, string? Comment, string? IdempotencyKey) : ICommand<Answer>;
+
+    public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, TimeProvider clock, IOptions<JsonOptions> json)
+        : ICommandHandler<Command, Answer>
+    {
+        private string Route(Guid taskId) => $"POST /api/tasks/{taskId}/decision";
+
+        public async ValueTask<Answer> Handle(Command c, CancellationToken ct)
+        {
+            var me = c.User.Email();
+            if (await Replay(c, me, ct) is { } first) return first;
+            var now = clock.GetUtcNow();
+            try
+            {
+                var view = await store.ApplyAsync(db, catalog, c.TaskId,
+                    _ => new Runtime.DecideTask(c.TaskId, c.Decision, c.Comment, me, now) { ActorIsAdmin = c.User.IsAdmin() }, ct,
+                    (_, _, v) =>
+                    {
+                        // The key is stored in the same transaction as the decision: a retry finds either both or neither.
+                        if (c.IdempotencyKey is { } key)
+                            db.IdempotencyKeys.Add(new IdempotencyRow
+                            {
+                                Actor = me, Key = key, Route = Route(c.TaskId), StatusCode = 200,
+                                ResponseJson = JsonSerializer.Serialize(v, json.Value.SerializerOptions), CreatedAt = now,
+                            });
+                    });
+                return new Answer(200, JsonSerializer.Serialize(view, json.Value.SerializerOptions));
+            }
+            catch (EngineRefusal r) when (r.Kind == RefusalKind.Conflict && c.IdempotencyKey is not null)
+            {
+                // Two deliveries of one request raced: the loser finds the task decided, and the winner's answer stored.
+                return await Replay(c, me, ct) ?? throw r;
+            }
+        }
+
+        private async Task<Answer?> Replay(Command c, string me, CancellationToken ct)
+        {
+            if (c.IdempotencyKey is not { } key) return null;
+            db.ChangeTracker.Clear();
+            var seen = await db.IdempotencyKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Actor == me && k.Key == key, ct);
+            if (seen is null) return null;
+            if (seen.Route != Route(c.TaskId))
+                throw new RequestInvalid("This Idempotency-Key was already used for another request.",
+                    [new ApiError("Idempotency-Key", "This Idempotency-Key was already used for another request.")]);
+            return new Answer(seen.StatusCode, seen.ResponseJson);
+        }
+    }
+
+    public static void Map(RouteGroupBuilder tasks) =>
+        tasks.MapPost("/{id:guid}/decision", (Guid id, Request body, HttpRequest http, ClaimsPrincipal user, IMediator mediator) =>
+                RefusalResults.Run(async () =>
+                {
+                    if (!DecisionNames.TryParse(body.Decision, out var decision))
+                        throw RequestInvalid.Field("decision", "decision must be \"approve\", \"reject\" or \"request-changes\".");
+                    if (body.Comment is { Length: > MaxCommentLength })
+                        throw RequestInvalid.Field("comment", $"A comment may be at most {MaxCommentLength} characters long.");
+                    string? key = http.Headers["Idempotency-Key"].FirstOrDefault();
+                    if (key is not null && (key.Length == 0 || key.Length > MaxKeyLength))
+                        throw RequestInvalid.Field("Idempotency-Key", $"An Idempotency-Key is 1 to {MaxKeyLength} characters.");
+                    var answer = await mediator.Send(new Command(id, user, decision, body.Comment, key));
+                    return Results.Content(answer.Json, "application/json", statusCode: answer.StatusCode);
+                }))
+            .RequireAuthorization("reviewer")
+            .WithName("DecideTask")
+            .Produces<TaskView>();
+}

@@ -1,0 +1,32 @@
+using System.Security.Claims;
+using Approvals.Engine.Runtime;
+using Approvals.Server.Auth;
+using Approvals.Server.Features.Cases;
+using Approvals.Server.Http;
+using Approvals.Server.Persistence;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Server.Features.Tasks;
+
+public static class GetTask
+{
+    public sealed record Query(Guid Id, ClaimsPrincipal User) : IQuery<TaskView>;
+
+    public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, TaskView>
+    {
+        public async ValueTask<TaskView> Handle(Query q, CancellationToken ct)
+        {
+            var task = await db.Tasks.AsNoTracking().Include(t => t.Candidates).FirstOrDefaultAsync(t => t.Id == q.Id, ct)
+                ?? throw new EngineRefusal(RefusalKind.NotFound, $"Task {q.Id} does not exist.");
+            var row = await db.VisibleCaseAsync(task.CaseId, q.User, ct);
+            return TaskView.From(task, CaseSummary.From(row));
+        }
+    }
+
+    public static void Map(RouteGroupBuilder tasks) =>
+        tasks.MapGet("/{id:guid}", (Guid id, ClaimsPrincipal user, IMediator mediator) =>
+                RefusalResults.Run(async () => Results.Ok(await mediator.Send(new Query(id, user)))))
+            .WithName("GetTask")
+            .Produces<TaskView>();
+}

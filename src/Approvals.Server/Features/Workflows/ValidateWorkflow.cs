@@ -1,0 +1,33 @@
+using Approvals.Engine.Validation;
+using Approvals.Server.Auth;
+using Approvals.Server.Http;
+using Mediator;
+
+namespace Approvals.Server.Features.Workflows;
+
+/// <summary><c>POST /api/workflows/validate</c>: every fault of a definition, without saving anything.</summary>
+public static class ValidateWorkflow
+{
+    public sealed record Query(string Json) : IQuery<Answer>;
+
+    public sealed record Answer(bool Valid, IReadOnlyList<ApiError> Errors);
+
+    public sealed class Handler : IQueryHandler<Query, Answer>
+    {
+        public ValueTask<Answer> Handle(Query q, CancellationToken ct)
+        {
+            var (_, errors) = WorkflowValidation.Validate(q.Json);
+            return ValueTask.FromResult(new Answer(errors.Count == 0, errors.Select(WorkflowJson.ToApiError).ToList()));
+        }
+    }
+
+    public static void Map(RouteGroupBuilder workflows) =>
+        workflows.MapPost("/validate", async (HttpRequest request, IMediator m, CancellationToken ct) =>
+                await WorkflowJson.ReadBodyAsync(request, ct) is { } json
+                    ? TypedResults.Ok(await m.Send(new Query(json), ct))
+                    : WorkflowJson.TooLarge())
+            .RequireAuthorization(Policies.Designer)
+            .WithName("ValidateWorkflow")
+            .Accepts<System.Text.Json.Nodes.JsonObject>("application/json")
+            .Produces<Answer>();
+}

@@ -1,0 +1,31 @@
+using Approvals.Server.Auth;
+using Approvals.Server.Features.Directory;
+using Approvals.Server.Features.Examples;
+using Approvals.Server.Persistence;
+
+namespace Approvals.Server.Hosting;
+
+/// <summary>What must happen before the first request: schema up to date, signing key known, admin and examples in place.</summary>
+public static class StartupTasks
+{
+    public static async Task RunAsync(WebApplication app, CancellationToken ct = default)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var sp = scope.ServiceProvider;
+        var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Approvals.Startup");
+        var db = sp.GetRequiredService<ApprovalsDb>();
+        var clock = sp.GetRequiredService<TimeProvider>();
+
+        await db.MigrateAsync(ct);
+        log.LogInformation("Database ready ({Provider})", db.Database.ProviderName);
+        await sp.GetRequiredService<SigningKeys>().LoadAsync(db, ct);
+        await EnsureBootstrapAdmin.RunAsync(db, app.Configuration, clock, log, ct);
+
+        if (LoadExamples.Enabled(app.Configuration))
+        {
+            var folder = LoadExamples.FindFolder(app.Configuration, app.Environment.ContentRootPath);
+            if (folder is null) log.LogWarning("Examples:Load is on but no workflows/directory.json was found; set Examples:Path");
+            else await LoadExamples.RunAsync(db, folder, clock, log, ct);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Server.Persistence;
+
+/// <summary>
+/// The one database context. Each store has its own subclass (<see cref="SqliteApprovalsDb"/>,
+/// <see cref="PostgresApprovalsDb"/>) with its own migrations; code asks for <see cref="ApprovalsDb"/>.
+/// </summary>
+public class ApprovalsDb(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<UserRow> Users => Set<UserRow>();
+    public DbSet<GroupRow> Groups => Set<GroupRow>();
+    public DbSet<GroupMemberRow> GroupMembers => Set<GroupMemberRow>();
+    public DbSet<WorkflowDraftRow> WorkflowDrafts => Set<WorkflowDraftRow>();
+    public DbSet<WorkflowVersionRow> WorkflowVersions => Set<WorkflowVersionRow>();
+    public DbSet<CaseRow> Cases => Set<CaseRow>();
+    public DbSet<TaskRow> Tasks => Set<TaskRow>();
+    public DbSet<TaskCandidateRow> TaskCandidates => Set<TaskCandidateRow>();
+    public DbSet<TimerRow> Timers => Set<TimerRow>();
+    public DbSet<OutboxRow> Outbox => Set<OutboxRow>();
+    public DbSet<AuditRow> Audit => Set<AuditRow>();
+    public DbSet<IdempotencyRow> IdempotencyKeys => Set<IdempotencyRow>();
+    public DbSet<SettingRow> Settings => Set<SettingRow>();
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        b.Entity<UserRow>(e =>
+        {
+            e.ToTable("Users");
+            e.HasKey(x => x.Email);
+            e.Property(x => x.Email).HasMaxLength(320);
+            e.Property(x => x.DisplayName).HasMaxLength(200);
+            e.Property(x => x.Manager).HasMaxLength(320);
+        });
+        b.Entity<GroupRow>(e =>
+        {
+            e.ToTable("Groups");
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.DisplayName).HasMaxLength(200);
+        });
+        b.Entity<GroupMemberRow>(e =>
+        {
+            e.ToTable("GroupMembers");
+            e.HasKey(x => new { x.GroupName, x.Email });
+            e.HasIndex(x => x.Email);
+        });
+        b.Entity<WorkflowDraftRow>(e =>
+        {
+            e.ToTable("WorkflowDrafts");
+            e.HasKey(x => x.Key);
+            e.Property(x => x.Key).HasMaxLength(64);
+        });
+        b.Entity<WorkflowVersionRow>(e =>
+        {
+            e.ToTable("WorkflowVersions");
+            e.HasKey(x => new { x.Key, x.Version });
+            e.Property(x => x.Key).HasMaxLength(64);
+        });
+        b.Entity<CaseRow>(e =>
+        {
+            e.ToTable("Cases");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Version).IsConcurrencyToken();
+            e.Property(x => x.Status).HasMaxLength(32);
+            e.Property(x => x.Outcome).HasMaxLength(32);
+            e.HasIndex(x => x.Requester);
+            e.HasIndex(x => x.Status);
+            e.HasIndex(x => x.WorkflowKey);
+        });
+        b.Entity<TaskRow>(e =>
+        {
+            e.ToTable("Tasks");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Status).HasMaxLength(32);
+            e.Property(x => x.Decision).HasMaxLength(32);
+            e.HasIndex(x => new { x.Assignee, x.Status });
+            e.HasIndex(x => x.CaseId);
+            e.HasMany(x => x.Candidates).WithOne().HasForeignKey(c => c.TaskId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<TaskCandidateRow>(e =>
+        {
+            e.ToTable("TaskCandidates");
+            e.HasKey(x => new { x.TaskId, x.Kind, x.Name });
+            e.Property(x => x.Kind).HasMaxLength(16);
+            e.HasIndex(x => new { x.Kind, x.Name });
+        });
+        b.Entity<TimerRow>(e =>
+        {
+            e.ToTable("Timers");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Kind).HasMaxLength(32);
+            e.Property(x => x.Status).HasMaxLength(32);
+            e.HasIndex(x => new { x.Status, x.DueAt });
+            e.HasIndex(x => x.CaseId);
+        });
+        b.Entity<OutboxRow>(e =>
+        {
+            e.ToTable("Outbox");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.DispatchedAt);
+        });
+        b.Entity<AuditRow>(e =>
+        {
+            e.ToTable("Audit");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).ValueGeneratedOnAdd();
+            e.HasIndex(x => new { x.CaseId, x.Seq }).IsUnique();
+        });
+        b.Entity<IdempotencyRow>(e =>
+        {
+            e.ToTable("IdempotencyKeys");
+            e.HasKey(x => new { x.Actor, x.Key });
+        });
+        b.Entity<SettingRow>(e =>
+        {
+            e.ToTable("Settings");
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasMaxLength(100);
+        });
+    }
+}

@@ -1,0 +1,84 @@
+using System.Data.Common;
+using Approvals.Engine.Runtime;
+using Approvals.Server.Features.Workflows;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Approvals.Server.Persistence;
+
+/// <summary>
+/// Runs one event against one case: loads the case and its pinned definition, asks the engine for the
+/// step, and writes the step in one transaction. The case row's version guards the write: when another
+/// writer got there first, everything is thrown away and the event is applied again to the fresh state,
+/// so concurrent votes are each counted exactly once (or refused, when the fresh state says so).
+/// </summary>
+public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimeProvider clock, ILogger<CaseStore> log)
+{
+    private const int MaxAttempts = 12;
+
+    public async Task<CaseRow> StartAsync(PublishedWorkflow workflow, Approvals.Engine.Runtime.StartCase e, CancellationToken ct)
+    {
+        var directory = await db.LoadDirectoryAsync(ct);
+        var step = WorkflowEngine.Start(workflow.Definition, e, directory);
+        var row = new CaseRow
+        {
+            Id = e.CaseId, WorkflowKey = workflow.Key, WorkflowVersion = workflow.Version, Requester = step.State.Requester,
+            CreatedAt = e.At, Title = e.Title, Status = "", DataJson = "{}", StateJson = "{}",
+        };
+        db.Cases.Add(row);
+        await StepWriter.WriteAsync(db, row, workflow.Definition, step, clock.GetUtcNow(), ct);
+        row.Version = 1;
+        await db.SaveChangesAsync(ct);
+        return row;
+    }
+
+    /// <summary>
+    /// Applies the event <paramref name="makeEvent"/> builds from the current case row. <paramref name="beforeSave"/>
+    /// may add rows (an idempotency record) to the same transaction. Returns null when the case does not exist.
+    /// </summary>
+    public async Task<(CaseRow Row, Step Step)?> ApplyAsync(Guid caseId, Func<CaseRow, CaseEvent> makeEvent,
+        CancellationToken ct, Action<CaseRow, Step, PublishedWorkflow>? beforeSave = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            db.ChangeTracker.Clear();
+            var row = await db.Cases.FirstOrDefaultAsync(c => c.Id == caseId, ct);
+            if (row is null) return null;
+            var workflow = await catalog.VersionAsync(db, row.WorkflowKey, row.WorkflowVersion, ct)
+                ?? throw new InvalidOperationException($"Case {caseId} is pinned to {row.WorkflowKey} v{row.WorkflowVersion}, which is missing.");
+            var state = CaseStateJson.Deserialize(row.StateJson);
+            var e = makeEvent(row);
+            var directory = await db.LoadDirectoryAsync(ct);
+            var step = WorkflowEngine.Apply(workflow.Definition, state, e, directory); // throws EngineRefusal: nothing written
+            if (step.Effects.Count == 0 && ReferenceEquals(step.State, state)) return (row, step);
+            try
+            {
+                await StepWriter.WriteAsync(db, row, workflow.Definition, step, clock.GetUtcNow(), ct);
+                beforeSave?.Invoke(row, step, workflow);
+                await db.SaveChangesAsync(ct);
+                return (row, step);
+            }
+            catch (Exception ex) when (attempt < MaxAttempts && IsLostRace(ex))
+            {
+                // Someone else changed this case between our read and our write: read again and redo.
+                log.LogDebug("Case {CaseId}: lost a write race (attempt {Attempt}); retrying on fresh state.", caseId, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), ct);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A concurrency-token mismatch, a unique-key clash on the audit chain, a serialization failure or
+    /// deadlock on PostgreSQL (40001, 40P01), or a busy SQLite database: all mean "try again on fresh state".
+    /// </summary>
+    internal static bool IsLostRace(Exception ex) => ex switch
+    {
+        DbUpdateConcurrencyException => true,
+        DbUpdateException { InnerException: DbException inner } => IsTransient(inner),
+        DbException db => IsTransient(db),
+        _ => false,
+    };
+
+    private static bool IsTransient(DbException ex) => ex.SqlState is "40001" or "40P01" or "23505"
+        || ex is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 or 19 };
+}

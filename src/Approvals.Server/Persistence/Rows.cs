@@ -1,0 +1,156 @@
+namespace Approvals.Server.Persistence;
+
+// Plain rows: EF Core maps them, handlers use them directly. Status/kind strings hold enum names as text.
+// Every DateTimeOffset is UTC (offset 0).
+
+public class UserRow
+{
+    /// <summary>Lower-case email; the key.</summary>
+    public string Email { get; set; } = "";
+    public string DisplayName { get; set; } = "";
+    public string PasswordHash { get; set; } = "";
+    public List<string> Roles { get; set; } = [];
+    public string? Manager { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public class GroupRow
+{
+    public string Name { get; set; } = "";
+    public string? DisplayName { get; set; }
+}
+
+public class GroupMemberRow
+{
+    public string GroupName { get; set; } = "";
+    public string Email { get; set; } = "";
+}
+
+public class WorkflowDraftRow
+{
+    public string Key { get; set; } = "";
+    public string Json { get; set; } = "";
+    public DateTimeOffset UpdatedAt { get; set; }
+    public string UpdatedBy { get; set; } = "";
+}
+
+/// <summary>A published version. Never changed once written.</summary>
+public class WorkflowVersionRow
+{
+    public string Key { get; set; } = "";
+    public int Version { get; set; }
+    public string Name { get; set; } = "";
+    public string Json { get; set; } = "";
+    public DateTimeOffset PublishedAt { get; set; }
+    public string PublishedBy { get; set; } = "";
+}
+
+public class CaseRow
+{
+    public Guid Id { get; set; }
+    public string WorkflowKey { get; set; } = "";
+    public int WorkflowVersion { get; set; }
+    public string Title { get; set; } = "";
+    public string Requester { get; set; } = "";
+    public string Status { get; set; } = "";
+    public string? Outcome { get; set; }
+    public string DataJson { get; set; } = "{}";
+    public string StateJson { get; set; } = "{}";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>Optimistic concurrency: bump it on every write; a lost race fails SaveChanges.</summary>
+    public int Version { get; set; }
+}
+
+public class TaskRow
+{
+    public Guid Id { get; set; }
+    public Guid CaseId { get; set; }
+    public string ActivityId { get; set; } = "";
+    public string? ActivityName { get; set; }
+    public string? Assignee { get; set; }
+    public string Status { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? DueAt { get; set; }
+    public string? Decision { get; set; }
+    public string? DecidedBy { get; set; }
+    public DateTimeOffset? DecidedAt { get; set; }
+    public string? Comment { get; set; }
+    public List<TaskCandidateRow> Candidates { get; set; } = [];
+}
+
+public class TaskCandidateRow
+{
+    public Guid TaskId { get; set; }
+
+    /// <summary><c>user</c> or <c>group</c>.</summary>
+    public string Kind { get; set; } = "";
+    public string Name { get; set; } = "";
+}
+
+public class TimerRow
+{
+    public Guid Id { get; set; }
+    public Guid CaseId { get; set; }
+    public Guid? TaskId { get; set; }
+    public string ActivityId { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public DateTimeOffset DueAt { get; set; }
+    public string Status { get; set; } = "";
+    public DateTimeOffset? FiredAt { get; set; }
+    public string? JobId { get; set; }
+}
+
+public class OutboxRow
+{
+    public Guid Id { get; set; }
+    public Guid? CaseId { get; set; }
+    public string Event { get; set; } = "";
+    public string Template { get; set; } = "";
+    public string? Subject { get; set; }
+    public string RecipientsJson { get; set; } = "[]";
+    public string? ActivityId { get; set; }
+    public Guid? TaskId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? DispatchedAt { get; set; }
+    public int Attempts { get; set; }
+    public string? LastError { get; set; }
+}
+
+/// <summary>One line of a case's history. Insert-only; <see cref="Hash"/> chains it to the previous line.</summary>
+public class AuditRow
+{
+    public long Id { get; set; }
+    public Guid CaseId { get; set; }
+    public int Seq { get; set; }
+    public DateTimeOffset At { get; set; }
+    public string Actor { get; set; } = "";
+    public string Action { get; set; } = "";
+    public string? ActivityId { get; set; }
+    public Guid? TaskId { get; set; }
+    public string? Comment { get; set; }
+    public string? DetailsJson { get; set; }
+    public string PrevHash { get; set; } = "";
+    public string Hash { get; set; } = "";
+}
+
+/// <summary>The first answer to a request carrying an <c>Idempotency-Key</c>, replayed on retries.</summary>
+public class IdempotencyRow
+{
+    public string Actor { get; set; } = "";
+    public string Key { get; set; } = "";
+    public string Route { get; set; } = "";
+    public int StatusCode { get; set; }
+    public string ResponseJson { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>Server-wide settings shared by every instance on one database (e.g. the generated signing key).</summary>
+public class SettingRow
+{
+    public string Name { get; set; } = "";
+    public string Value { get; set; } = "";
+}

@@ -1,0 +1,167 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Approvals.Engine.Model;
+using Approvals.Engine.Runtime;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Server.Persistence;
+
+/// <summary>
+/// Turns one engine step into rows: the case's new state, its task rows, timer rows, outbox rows and
+/// audit rows. Everything is added to the context and committed by one SaveChanges, so a step is
+/// written whole or not at all.
+/// </summary>
+public static class StepWriter
+{
+    public static async Task WriteAsync(ApprovalsDb db, CaseRow row, WorkflowDefinition definition, Step step,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var state = step.State;
+        row.Status = state.Status.ToString();
+        row.Outcome = state.Outcome?.ToString();
+        row.Title = state.Title;
+        row.DataJson = state.Data.ToJsonString();
+        row.StateJson = CaseStateJson.Serialize(state);
+        row.UpdatedAt = now;
+        row.CompletedAt = state.CompletedAt;
+        row.Version++;
+
+        var changedTaskIds = step.Effects.OfType<TaskChanged>().Select(t => t.Task.Id).Distinct().ToList();
+        var changedTimerIds = step.Effects.OfType<TimerCancelled>().Select(t => t.TimerId).Distinct().ToList();
+        var tasks = changedTaskIds.Count == 0
+            ? new Dictionary<Guid, TaskRow>()
+            : await db.Tasks.Include(t => t.Candidates).Where(t => changedTaskIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
+        var timers = changedTimerIds.Count == 0
+            ? new Dictionary<Guid, TimerRow>()
+            : await db.Timers.Where(t => changedTimerIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
+        var chain = await AuditChain.TailAsync(db, row.Id, ct);
+
+        for (var i = 0; i < step.Effects.Count; i++)
+        {
+            switch (step.Effects[i])
+            {
+                case TaskCreated created:
+                    var task = new TaskRow { Id = created.Task.Id, CaseId = row.Id, CreatedAt = created.Task.CreatedAt };
+                    Copy(created.Task, task, definition);
+                    db.Tasks.Add(task);
+                    tasks[task.Id] = task;
+                    break;
+                case TaskChanged changed:
+                    if (tasks.TryGetValue(changed.Task.Id, out var existing)) Copy(changed.Task, existing, definition);
+                    break;
+                case TimerScheduled scheduled:
+                    var timer = new TimerRow
+                    {
+                        Id = scheduled.Timer.Id, CaseId = row.Id, TaskId = scheduled.Timer.TaskId, ActivityId = scheduled.Timer.ActivityId,
+                        Kind = scheduled.Timer.Kind.ToString(), DueAt = scheduled.Timer.DueAt, Status = TimerStatus.Pending.ToString(),
+                    };
+                    db.Timers.Add(timer);
+                    timers[timer.Id] = timer;
+                    break;
+                case TimerCancelled cancelled:
+                    if (timers.TryGetValue(cancelled.TimerId, out var t)) t.Status = TimerStatus.Cancelled.ToString();
+                    break;
+                case NotificationRequested n:
+                    db.Outbox.Add(new OutboxRow
+                    {
+                        Id = DeriveId(row.Id, row.Version, i, n), CaseId = row.Id, Event = n.Event, Template = n.Template, Subject = n.Subject,
+                        RecipientsJson = JsonSerializer.Serialize(n.To), ActivityId = n.ActivityId, TaskId = n.TaskId, CreatedAt = now,
+                    });
+                    break;
+                case AuditRecorded a:
+                    db.Audit.Add(chain.Next(a.Entry));
+                    break;
+            }
+        }
+        // Fired timers: the engine marks them in the state; mirror that on their rows.
+        foreach (var fired in state.Timers.Where(x => x.Status == TimerStatus.Fired))
+            if (timers.TryGetValue(fired.Id, out var tr) && tr.Status == TimerStatus.Pending.ToString())
+            {
+                tr.Status = TimerStatus.Fired.ToString();
+                tr.FiredAt = now;
+            }
+    }
+
+    private static void Copy(ReviewTask from, TaskRow to, WorkflowDefinition definition)
+    {
+        to.ActivityId = from.ActivityId;
+        to.ActivityName = definition.Find(from.ActivityId)?.Name;
+        to.Assignee = from.Assignee;
+        to.Status = from.Status.ToString();
+        to.DueAt = from.DueAt;
+        to.Decision = from.Decision is { } d ? DecisionNames.Of(d) : null;
+        to.DecidedBy = from.DecidedBy;
+        to.DecidedAt = from.DecidedAt;
+        to.Comment = from.Comment;
+        var wanted = from.CandidateUsers.Select(u => ("user", u)).Concat(from.CandidateGroups.Select(g => ("group", g))).ToHashSet();
+        to.Candidates.RemoveAll(c => !wanted.Contains((c.Kind, c.Name)));
+        foreach (var (kind, name) in wanted)
+            if (!to.Candidates.Any(c => c.Kind == kind && c.Name == name))
+                to.Candidates.Add(new TaskCandidateRow { TaskId = from.Id, Kind = kind, Name = name });
+    }
+
+    /// <summary>An outbox id that is the same when the same step is written again, so a message is never queued twice.</summary>
+    private static Guid DeriveId(Guid caseId, int version, int index, NotificationRequested n)
+    {
+        var text = $"{caseId}|{version}|{index}|{n.Event}|{n.Template}|{n.ActivityId}|{n.TaskId}|{string.Join(',', n.To)}";
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text));
+        return new Guid(hash.AsSpan(0, 16));
+    }
+}
+
+/// <summary>
+/// The audit trail is insert-only and chained: each row holds the hash of the row before it and of its
+/// own canonical content, so a changed or deleted row is detectable. (CaseId, Seq) is unique, so two
+/// writers that raced on one case cannot both extend the chain.
+/// </summary>
+public sealed class AuditChain
+{
+    private readonly Guid _caseId;
+    private int _seq;
+    private string _hash;
+
+    private AuditChain(Guid caseId, int seq, string hash) => (_caseId, _seq, _hash) = (caseId, seq, hash);
+
+    public static async Task<AuditChain> TailAsync(ApprovalsDb db, Guid caseId, CancellationToken ct)
+    {
+        var tail = await db.Audit.Where(a => a.CaseId == caseId).OrderByDescending(a => a.Seq)
+            .Select(a => new { a.Seq, a.Hash }).FirstOrDefaultAsync(ct);
+        return new AuditChain(caseId, tail?.Seq ?? 0, tail?.Hash ?? "");
+    }
+
+    public AuditRow Next(AuditEntry e)
+    {
+        var row = new AuditRow
+        {
+            CaseId = _caseId, Seq = ++_seq, At = e.At, Actor = e.Actor, Action = e.Action, ActivityId = e.ActivityId,
+            TaskId = e.TaskId, Comment = e.Comment, DetailsJson = e.Details?.ToJsonString(), PrevHash = _hash,
+        };
+        row.Hash = HashOf(row);
+        _hash = row.Hash;
+        return row;
+    }
+
+    public static string HashOf(AuditRow r)
+    {
+        var canonical = new JsonObject
+        {
+            ["caseId"] = r.CaseId, ["seq"] = r.Seq, ["at"] = r.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture), ["actor"] = r.Actor, ["action"] = r.Action,
+            ["activityId"] = r.ActivityId, ["taskId"] = r.TaskId, ["comment"] = r.Comment, ["details"] = r.DetailsJson, ["prev"] = r.PrevHash,
+        }.ToJsonString();
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical))).ToLowerInvariant();
+    }
+
+    /// <summary>True when every row of the case still matches its hash and links to the one before.</summary>
+    public static bool Verify(IReadOnlyList<AuditRow> rows)
+    {
+        var prev = "";
+        foreach (var r in rows.OrderBy(r => r.Seq))
+        {
+            if (r.PrevHash != prev || r.Hash != HashOf(r)) return false;
+            prev = r.Hash;
+        }
+        return true;
+    }
+}
