@@ -28,3 +28,11 @@ for spec in "SqliteApprovalsDb Sqlite" "PostgresApprovalsDb PostgreSql"; do
     --output-dir "Persistence/Migrations/$2" \
     --namespace "Approvals.Server.Persistence.Migrations.$2"
 done
+
+# With --namespace, the tool writes a new model snapshot under a folder named after the namespace
+# (src/Approvals.Server/Approvals/Server/...): keep each snapshot beside its migrations instead.
+for store in Sqlite PostgreSql; do
+  stray="$project/Approvals/Server/Persistence/Migrations/$store"
+  if [ -d "$stray" ]; then mv "$stray"/*ModelSnapshot.cs "$project/Persistence/Migrations/$store/"; fi
+done
+rm -rf "$project/Approvals"

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Approvals.Server.Auth;
 using Approvals.Server.Features.Auth;
+using Approvals.Server.Features.Calendars;
 using Approvals.Server.Features.Cases;
 using Approvals.Server.Features.Directory;
 using Approvals.Server.Features.Health;
@@ -9,6 +10,7 @@ using Approvals.Server.Features.Tasks;
 using Approvals.Server.Features.Workflows;
 using Approvals.Server.Hosting;
 using Approvals.Server.Http;
+using Approvals.Server.Jobs;
 using Approvals.Server.Persistence;
 using Scalar.AspNetCore;
 
@@ -43,6 +45,7 @@ builder.Services.AddMediator((Mediator.MediatorOptions o) =>
 });
 builder.Services.AddSingleton<WorkflowCatalog>();
 builder.Services.AddScoped<CaseStore>();
+builder.Services.AddApprovalsJobs();
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
@@ -52,6 +55,7 @@ app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
 
+app.MapJobsDashboard();
 app.MapOpenApi().AllowAnonymous();
 app.MapScalarApiReference().AllowAnonymous();
 
@@ -64,12 +68,14 @@ api.MapCaseEndpoints();
 api.MapTaskEndpoints();
 api.MapDirectoryEndpoints();
 api.MapWorkflowEndpoints();
+api.MapCalendarEndpoints();
 
 // Anything else under /api is an unknown route: a 404 problem, not a 401 for a route that is not there.
 app.MapFallback("/api/{**path}", (HttpContext http) =>
     Problems.NotFound($"There is nothing at {http.Request.Method} {http.Request.Path}.")).AllowAnonymous();
 
 await StartupTasks.RunAsync(app);
+await JobsSetup.StartTimersAsync(app.Services, CancellationToken.None);
 await app.RunAsync();
 
 public partial class Program;

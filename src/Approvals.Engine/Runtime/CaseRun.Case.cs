@@ -57,22 +57,22 @@ internal sealed partial class CaseRun
         }
     }
 
-    /// <summary>Resolves recipients to addresses. <paramref name="task"/> gives meaning to assignee and assigneeManager.</summary>
-    private List<string> Recipients(Recipients r, ReviewTask? task)
+    /// <summary>
+    /// Resolves recipients to addresses. <paramref name="tasks"/> (a stage's open tasks, for an escalation) give
+    /// meaning to <c>assignee</c> (everyone those tasks are offered to) and <c>assigneeManager</c> (their managers).
+    /// </summary>
+    private List<string> Recipients(Recipients r, IReadOnlyList<ReviewTask> tasks, string activityId)
     {
         var to = new List<string>(r.Users.Select(WorkflowEngine.Normalize));
         foreach (var g in r.Groups) to.AddRange(directory.MembersOf(g));
         if (r.Requester) to.Add(state.Requester);
         if (r.RequesterManager && directory.ManagerOf(state.Requester) is { } rm) to.Add(rm);
-        if (task is not null)
-        {
-            var assignees = PeopleOf(task);
-            if (r.Assignee) to.AddRange(assignees);
-            if (r.AssigneeManager)
-                foreach (var a in assignees)
-                    if (directory.ManagerOf(a) is { } am) to.Add(am);
-        }
-        if (r.Expression is { } script) to.AddRange(RunAssigneeScript(script, task?.ActivityId ?? "notify"));
+        var assignees = tasks.SelectMany(PeopleOf).Distinct().ToList();
+        if (r.Assignee) to.AddRange(assignees);
+        if (r.AssigneeManager)
+            foreach (var a in assignees)
+                if (directory.ManagerOf(a) is { } am) to.Add(am);
+        if (r.Expression is { } script) to.AddRange(RunAssigneeScript(script, activityId));
         return to.Distinct().ToList();
     }
 }

@@ -12,6 +12,13 @@ internal sealed partial class CaseRun
     {
         var stage = new StageRun { Sequence = NextSequence(), ActivityId = review.Id, Mode = review.Policy.Mode };
         state.Stages.Add(stage);
+        AssignStage(stage, review);
+        // A quorum that cannot be reached ends the stage at once: then there is nothing to escalate.
+        if (state.Stages.Contains(stage)) ArmEscalations(stage, review);
+    }
+
+    private void AssignStage(StageRun stage, ReviewActivity review)
+    {
         var users = ResolveUsers(review);
         // Separation of duties: the requester never gets a task on their own case, not even through a group.
         users.Remove(state.Requester);
@@ -106,7 +113,7 @@ internal sealed partial class CaseRun
             CandidateUsers = candidateUsers,
             CandidateGroups = candidateGroups,
             CreatedAt = At,
-            DueAt = review.Sla is { } sla ? At + sla.ToTimeSpan() : null,
+            DueAt = review.Sla is { } sla ? Due(At, sla, review.Calendar, review.Id) : null,
         };
         state.Tasks.Add(task);
         _effects.Add(new TaskCreated(task));
@@ -116,6 +123,8 @@ internal sealed partial class CaseRun
         if (candidateGroups.Count > 0) details["candidateGroups"] = new JsonArray(candidateGroups.Select(g => (JsonNode)g!).ToArray());
         Audit(AuditActions.TaskAssigned, review.Id, task.Id, actor: Actors.System, details: details);
         Notify("TaskAssigned", review.Template ?? "task-assigned", null, PeopleOf(task), review.Id, task.Id);
+        if (task.DueAt is { } due) NewTimer(TimerKind.Deadline, review.Id, task.Id, null, due, stage.Sequence);
+        ArmReminders(task, review);
     }
 
     /// <summary>Everyone a task is offered to, less the requester.</summary>
@@ -165,6 +174,7 @@ internal sealed partial class CaseRun
         task.DecidedAt = At;
         task.Comment = d.Comment;
         stage.Voters.Add(Actor);
+        CancelTaskTimers(task.Id);
         _effects.Add(new TaskChanged(task));
         Audit(AuditActions.TaskDecided, task.ActivityId, task.Id, d.Comment, new JsonObject { ["decision"] = DecisionName(d.Decision) });
         RecordDecision(task);
@@ -232,17 +242,20 @@ internal sealed partial class CaseRun
         Follow(stage.ActivityId, port);
     }
 
-    /// <summary>Removes a stage and cancels its open tasks and their timers.</summary>
+    /// <summary>Removes a stage and cancels its open tasks and every pending timer of the stage run and its tasks.</summary>
     private void CloseStage(StageRun stage, string reason)
     {
         state.Stages.Remove(stage);
-        foreach (var task in state.OpenTasks.Where(t => t.StageSequence == stage.Sequence).ToList())
-        {
-            task.Status = ReviewTaskStatus.Cancelled;
-            _effects.Add(new TaskChanged(task));
-            Audit(AuditActions.TaskCancelled, task.ActivityId, task.Id, actor: Actors.System, details: new JsonObject { ["reason"] = reason });
-            foreach (var timer in state.PendingTimers.Where(t => t.TaskId == task.Id).ToList()) CancelTimer(timer.Id);
-        }
+        foreach (var task in state.OpenTasks.Where(t => t.StageSequence == stage.Sequence).ToList()) CancelTask(task, reason);
+        foreach (var timer in state.PendingTimers.Where(t => t.StageSequence == stage.Sequence).ToList()) CancelTimer(timer.Id);
+    }
+
+    private void CancelTask(ReviewTask task, string reason)
+    {
+        task.Status = ReviewTaskStatus.Cancelled;
+        _effects.Add(new TaskChanged(task));
+        Audit(AuditActions.TaskCancelled, task.ActivityId, task.Id, actor: Actors.System, details: new JsonObject { ["reason"] = reason });
+        CancelTaskTimers(task.Id);
     }
 
     public void Claim(ClaimTask c)
@@ -278,7 +291,11 @@ internal sealed partial class CaseRun
         task.CandidateGroups = [];
         _effects.Add(new TaskChanged(task));
         Audit(AuditActions.TaskDelegated, task.ActivityId, task.Id, d.Comment, new JsonObject { ["from"] = from ?? Actor, ["to"] = to });
-        Notify("TaskAssigned", ((ReviewActivity)def.Get(task.ActivityId)).Template ?? "task-assigned", null, [to], task.ActivityId, task.Id);
+        var review = (ReviewActivity)def.Get(task.ActivityId);
+        Notify("TaskAssigned", review.Template ?? "task-assigned", null, [to], task.ActivityId, task.Id);
+        // Reminders count from the new assignment; the deadline stays where it was.
+        foreach (var timer in state.PendingTimers.Where(t => t.TaskId == task.Id && t.Kind == TimerKind.Reminder).ToList()) CancelTimer(timer.Id);
+        ArmReminders(task, review);
     }
 
     private static string DecisionName(Decision d) => DecisionNames.Of(d);

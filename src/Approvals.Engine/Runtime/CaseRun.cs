@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Approvals.Engine.Calendars;
 using Approvals.Engine.Expressions;
 using Approvals.Engine.Model;
 
@@ -9,7 +10,8 @@ namespace Approvals.Engine.Runtime;
 /// One step of one case: applies an event to a private copy of the state, follows the flowchart until
 /// every branch waits (in a Review or a Wait) or the case ends, and collects the effects on the way.
 /// </summary>
-internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, IDirectoryView directory, CaseEvent e)
+internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, IDirectoryView directory,
+    ICalendarView? calendars, CaseEvent e)
 {
     /// <summary>Activities one step may pass through before it is taken for an endless loop.</summary>
     private const int MaxEntriesPerStep = 10_000;
@@ -78,7 +80,7 @@ internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, I
             case ForkActivity: Follow(activity.Id, Ports.Done); break;
             case JoinActivity join: Arrive(join, from); break;
             case NotifyActivity notify:
-                var to = Recipients(notify.To, null);
+                var to = Recipients(notify.To, [], notify.Id);
                 Notify("Notify", notify.Template, notify.Subject, to, notify.Id, null);
                 Follow(activity.Id, Ports.Done);
                 break;
@@ -149,7 +151,7 @@ internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, I
 
     private void StartWait(WaitActivity wait)
     {
-        var timer = NewTimer(TimerKind.Wait, wait.Id, null, null, At + wait.Duration.ToTimeSpan());
+        var timer = NewTimer(TimerKind.Wait, wait.Id, null, null, Due(At, wait.Duration, wait.Calendar, wait.Id));
         state.Waits.Add(new WaitRun { Sequence = NextSequence(), ActivityId = wait.Id, TimerId = timer.Id });
         Audit(AuditActions.WaitStarted, wait.Id, details: new JsonObject { ["until"] = timer.DueAt });
     }
@@ -192,9 +194,12 @@ internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, I
         return new Guid(hash[..16], bigEndian: true);
     }
 
-    private CaseTimer NewTimer(TimerKind kind, string activityId, Guid? taskId, int? index, DateTimeOffset dueAt)
+    private CaseTimer NewTimer(TimerKind kind, string activityId, Guid? taskId, int? index, DateTimeOffset dueAt, int? stageSequence = null)
     {
-        var timer = new CaseTimer { Id = NextId(), Kind = kind, ActivityId = activityId, TaskId = taskId, Index = index, DueAt = dueAt };
+        var timer = new CaseTimer
+        {
+            Id = NextId(), Kind = kind, ActivityId = activityId, TaskId = taskId, Index = index, StageSequence = stageSequence, DueAt = dueAt,
+        };
         state.Timers.Add(timer);
         _effects.Add(new TimerScheduled(timer));
         return timer;

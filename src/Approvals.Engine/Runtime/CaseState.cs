@@ -115,7 +115,12 @@ public sealed class CaseTimer
     public TimerKind Kind { get; set; }
     public string ActivityId { get; set; } = "";
     public Guid? TaskId { get; set; }
+    /// <summary>Which reminder (of the stage's <c>reminders</c>) or escalation step (of its <c>escalations</c>) this is.</summary>
     public int? Index { get; set; }
+
+    /// <summary>The stage run a reminder, deadline or escalation timer belongs to; null for a Wait.</summary>
+    public int? StageSequence { get; set; }
+
     public DateTimeOffset DueAt { get; set; }
     public TimerStatus Status { get; set; } = TimerStatus.Pending;
 }

@@ -52,6 +52,8 @@ public static class AuditActions
     public const string WaitStarted = "WaitStarted";
     public const string WaitEnded = "WaitEnded";
     public const string ReminderSent = "ReminderSent";
+    public const string DeadlinePassed = "DeadlinePassed";
+    public const string CalendarMissing = "CalendarMissing";
     public const string Escalated = "Escalated";
     public const string CaseCompleted = "CaseCompleted";
 }

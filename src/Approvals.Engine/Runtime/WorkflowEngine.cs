@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Approvals.Engine.Calendars;
 using Approvals.Engine.Model;
 
 namespace Approvals.Engine.Runtime;
@@ -7,11 +8,13 @@ namespace Approvals.Engine.Runtime;
 /// The interpreter: <c>(definition, state, event) → (state, effects)</c>. Pure and deterministic: no I/O,
 /// no clock (time comes with the event), no random numbers or fresh GUIDs (ids derive from the case id and
 /// a counter in the state). The state passed in is never changed; a refused event throws
-/// <see cref="EngineRefusal"/> and so changes nothing.
+/// <see cref="EngineRefusal"/> and so changes nothing. Durations count elapsed time unless the stage, the
+/// Wait or the workflow names a calendar found in <c>calendars</c>; a named calendar that is missing counts
+/// elapsed time too, and the history says so (<c>CalendarMissing</c>).
 /// </summary>
 public static class WorkflowEngine
 {
-    public static Step Start(WorkflowDefinition definition, StartCase e, IDirectoryView directory)
+    public static Step Start(WorkflowDefinition definition, StartCase e, IDirectoryView directory, ICalendarView? calendars = null)
     {
         var state = new CaseState
         {
@@ -21,15 +24,16 @@ public static class WorkflowEngine
             Data = PlainCopy(e.Data),
             StartedAt = e.At,
         };
-        var run = new CaseRun(definition, state, directory, e);
+        var run = new CaseRun(definition, state, directory, calendars, e);
         run.Begin();
         return run.Finish();
     }
 
-    public static Step Apply(WorkflowDefinition definition, CaseState current, CaseEvent e, IDirectoryView directory)
+    public static Step Apply(WorkflowDefinition definition, CaseState current, CaseEvent e, IDirectoryView directory,
+        ICalendarView? calendars = null)
     {
         if (e is StartCase) throw new ArgumentException("A case is started with WorkflowEngine.Start.", nameof(e));
-        var run = new CaseRun(definition, current.Clone(), directory, e);
+        var run = new CaseRun(definition, current.Clone(), directory, calendars, e);
         switch (e)
         {
             case DecideTask d: run.Decide(d); break;

@@ -21,6 +21,7 @@ public class ApprovalsDb(DbContextOptions options) : DbContext(options)
     public DbSet<AuditRow> Audit => Set<AuditRow>();
     public DbSet<IdempotencyRow> IdempotencyKeys => Set<IdempotencyRow>();
     public DbSet<SettingRow> Settings => Set<SettingRow>();
+    public DbSet<CalendarRow> Calendars => Set<CalendarRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -111,6 +112,12 @@ public class ApprovalsDb(DbContextOptions options) : DbContext(options)
         {
             e.ToTable("IdempotencyKeys");
             e.HasKey(x => new { x.Actor, x.Key });
+        });
+        b.Entity<CalendarRow>(e =>
+        {
+            e.ToTable("Calendars");
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasMaxLength(64);
         });
         b.Entity<SettingRow>(e =>
         {

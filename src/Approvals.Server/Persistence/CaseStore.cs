@@ -1,6 +1,8 @@
 using System.Data.Common;
 using Approvals.Engine.Runtime;
+using Approvals.Server.Features.Calendars;
 using Approvals.Server.Features.Workflows;
+using Approvals.Server.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -12,14 +14,14 @@ namespace Approvals.Server.Persistence;
 /// writer got there first, everything is thrown away and the event is applied again to the fresh state,
 /// so concurrent votes are each counted exactly once (or refused, when the fresh state says so).
 /// </summary>
-public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimeProvider clock, ILogger<CaseStore> log)
+public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerScheduler timers, TimeProvider clock, ILogger<CaseStore> log)
 {
     private const int MaxAttempts = 12;
 
     public async Task<CaseRow> StartAsync(PublishedWorkflow workflow, Approvals.Engine.Runtime.StartCase e, CancellationToken ct)
     {
         var directory = await db.LoadDirectoryAsync(ct);
-        var step = WorkflowEngine.Start(workflow.Definition, e, directory);
+        var step = WorkflowEngine.Start(workflow.Definition, e, directory, await db.LoadCalendarsAsync(ct));
         var row = new CaseRow
         {
             Id = e.CaseId, WorkflowKey = workflow.Key, WorkflowVersion = workflow.Version, Requester = step.State.Requester,
@@ -29,6 +31,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimeProvi
         await StepWriter.WriteAsync(db, row, workflow.Definition, step, clock.GetUtcNow(), ct);
         row.Version = 1;
         await db.SaveChangesAsync(ct);
+        await ScheduleTimersAsync(step, ct);
         return row;
     }
 
@@ -49,13 +52,15 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimeProvi
             var state = CaseStateJson.Deserialize(row.StateJson);
             var e = makeEvent(row);
             var directory = await db.LoadDirectoryAsync(ct);
-            var step = WorkflowEngine.Apply(workflow.Definition, state, e, directory); // throws EngineRefusal: nothing written
+            var calendars = await db.LoadCalendarsAsync(ct);
+            var step = WorkflowEngine.Apply(workflow.Definition, state, e, directory, calendars); // throws EngineRefusal: nothing written
             if (step.Effects.Count == 0 && ReferenceEquals(step.State, state)) return (row, step);
             try
             {
                 await StepWriter.WriteAsync(db, row, workflow.Definition, step, clock.GetUtcNow(), ct);
                 beforeSave?.Invoke(row, step, workflow);
                 await db.SaveChangesAsync(ct);
+                await ScheduleTimersAsync(step, ct);
                 return (row, step);
             }
             catch (Exception ex) when (attempt < MaxAttempts && IsLostRace(ex))
@@ -66,6 +71,10 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimeProvi
             }
         }
     }
+
+    /// <summary>Jobs for the timers this step created; only after the commit, so a job never finds its row missing.</summary>
+    private Task ScheduleTimersAsync(Step step, CancellationToken ct) =>
+        timers.ScheduleAsync(step.Effects.OfType<TimerScheduled>().Select(t => (t.Timer.Id, t.Timer.DueAt)), ct);
 
     /// <summary>
     /// A concurrency-token mismatch, a unique-key clash on the audit chain, a serialization failure or

@@ -154,3 +154,12 @@ public class SettingRow
     public string Name { get; set; } = "";
     public string Value { get; set; } = "";
 }
+
+/// <summary>A business-hours calendar, kept as the JSON of <c>PUT /api/calendars/{name}</c>.</summary>
+public class CalendarRow
+{
+    public string Name { get; set; } = "";
+    public string Json { get; set; } = "";
+    public DateTimeOffset UpdatedAt { get; set; }
+    public string UpdatedBy { get; set; } = "";
+}

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Approvals.Engine.Calendars;
 using Approvals.Engine.Model;
 using Approvals.Engine.Runtime;
 
@@ -6,7 +7,8 @@ namespace Approvals.Engine.Tests.Properties;
 
 /// <summary>
 /// One case of an example workflow played by random but entitled people: decisions, claims, delegations,
-/// resubmissions, withdrawals, timer firings, and now and then an action that must be refused. Every choice
+/// resubmissions, withdrawals, timer firings (any pending timer, or the earliest at its due time, as the server
+/// would), and now and then an action that must be refused. Every choice
 /// comes from a seeded <see cref="Random"/>, so a seed replays the same story. Broken invariants throw.
 /// </summary>
 internal sealed class RandomCase
@@ -16,17 +18,21 @@ internal sealed class RandomCase
 
     private readonly WorkflowDefinition _def;
     private readonly DirectorySnapshot _directory;
+    private readonly ICalendarView? _calendars;
     private readonly IReadOnlyList<string> _users;
     private readonly Random _rng;
     private readonly bool _alwaysApprove;
     private readonly int _rejectPercent;
     private readonly Dictionary<Guid, string> _finished = [];
+    private readonly Dictionary<Guid, TimerStatus> _spentTimers = [];
     private DateTimeOffset _now = T0;
 
-    public RandomCase(WorkflowDefinition def, DirectorySnapshot directory, IReadOnlyList<string> users, int seed, bool alwaysApprove)
+    public RandomCase(WorkflowDefinition def, DirectorySnapshot directory, IReadOnlyList<string> users, int seed, bool alwaysApprove,
+        ICalendarView? calendars = null)
     {
         _def = def;
         _directory = directory;
+        _calendars = calendars;
         _users = users;
         _rng = new Random(seed);
         _alwaysApprove = alwaysApprove;
@@ -34,7 +40,7 @@ internal sealed class RandomCase
         var requesters = users.Where(u => u != Admin).ToList(); // an admin requester could leave an admin-only task with no one to decide it
         Requester = requesters[_rng.Next(requesters.Count)];
         Start = new StartCase(new Guid(seed, 0, 0, new byte[8]), Requester, "Random case", RandomData(), T0);
-        var step = WorkflowEngine.Start(def, Start, directory);
+        var step = WorkflowEngine.Start(def, Start, directory, calendars);
         State = step.State;
         Trace.Add($"start by {Requester} with {Start.Data.ToJsonString()}");
         Check(step, null);
@@ -45,6 +51,9 @@ internal sealed class RandomCase
     public CaseState State { get; private set; }
     public List<CaseEvent> Events { get; } = [];
     public List<string> Trace { get; } = [];
+
+    /// <summary>Audit actions seen so far (escalations as <c>Escalated:action</c>): shows what the walk reached.</summary>
+    public HashSet<string> Seen { get; } = [];
 
     /// <summary>Takes one random action. False when the case is closed and nothing is left to do.</summary>
     public bool Next()
@@ -58,6 +67,7 @@ internal sealed class RandomCase
         if (open.Any(t => t.IsGroupTask)) options.Add((2, () => ClaimOne(open.Where(t => t.IsGroupTask).ToList())));
         if (State.Status == CaseStatus.ChangesRequested) options.Add((10, Resubmit));
         if (State.PendingTimers.Any()) options.Add((5, FireOne));
+        if (State.PendingTimers.Any()) options.Add((5, FireEarliest));
         if (!_alwaysApprove)
         {
             options.Add((1, () => Apply(new WithdrawCase("Withdrawn at random.", Requester, _now))));
@@ -112,6 +122,14 @@ internal sealed class RandomCase
         Apply(new FireTimer(timer.Id, _now));
     }
 
+    /// <summary>The earliest pending timer fires at its due time (or now, when that has passed), as the server's job would.</summary>
+    private void FireEarliest()
+    {
+        var timer = State.PendingTimers.OrderBy(t => t.DueAt).First();
+        if (timer.DueAt > _now) _now = timer.DueAt;
+        Apply(new FireTimer(timer.Id, _now));
+    }
+
     /// <summary>An action that must be refused, and must leave the state as it was.</summary>
     private void Probe()
     {
@@ -141,7 +159,7 @@ internal sealed class RandomCase
     {
         Trace.Add(Describe(e));
         var before = State;
-        var step = WorkflowEngine.Apply(_def, State, e, _directory); // an entitled action must not be refused
+        var step = WorkflowEngine.Apply(_def, State, e, _directory, _calendars); // an entitled action must not be refused
         Events.Add(e);
         State = step.State;
         Check(step, before);
@@ -151,7 +169,7 @@ internal sealed class RandomCase
     {
         Trace.Add("(expect " + kind + ") " + Describe(e));
         var before = CaseStateJson.Serialize(State);
-        var refusal = Assert.Throws<EngineRefusal>(() => WorkflowEngine.Apply(_def, State, e, _directory));
+        var refusal = Assert.Throws<EngineRefusal>(() => WorkflowEngine.Apply(_def, State, e, _directory, _calendars));
         Assert.Equal(kind, refusal.Kind);
         Assert.Equal(before, CaseStateJson.Serialize(State));
     }
@@ -176,6 +194,8 @@ internal sealed class RandomCase
     private void Check(Step step, CaseState? before)
     {
         var s = step.State;
+        foreach (var entry in step.Audit)
+            Seen.Add(entry.Action == AuditActions.Escalated ? $"{entry.Action}:{entry.Details?["action"]}" : entry.Action);
         if (before is not null) Assert.False(before.IsTerminal, "an event was applied to a closed case");
 
         if (!s.IsTerminal)
@@ -210,6 +230,22 @@ internal sealed class RandomCase
             if (task.Status == ReviewTaskStatus.Completed) Assert.NotNull(task.Decision);
         }
         Assert.True(_finished.Keys.All(id => s.FindTask(id) is not null), "a finished task disappeared");
+
+        // Timers: a pending one belongs to something still open; a fired or cancelled one stays so.
+        foreach (var timer in s.PendingTimers)
+        {
+            if (timer.TaskId is { } taskId) Assert.Equal(ReviewTaskStatus.Open, s.FindTask(taskId)?.Status);
+            if (timer.Kind == TimerKind.Wait) Assert.Contains(s.Waits, w => w.TimerId == timer.Id);
+            else Assert.Contains(s.Stages, st => st.Sequence == timer.StageSequence);
+        }
+        foreach (var timer in s.Timers)
+        {
+            if (_spentTimers.TryGetValue(timer.Id, out var was)) Assert.Equal(was, timer.Status);
+            else if (timer.Status != TimerStatus.Pending) _spentTimers[timer.Id] = timer.Status;
+        }
+        Assert.Equal(s.Timers.Count, s.Timers.Select(t => t.Id).Distinct().Count());
+        foreach (var task in s.OpenTasks.Where(t => t.DueAt is not null))
+            Assert.Contains(s.Timers, t => t.TaskId == task.Id && t.Kind == TimerKind.Deadline && t.DueAt == task.DueAt);
     }
 
     // ---- randomness ---------------------------------------------------------------------------------

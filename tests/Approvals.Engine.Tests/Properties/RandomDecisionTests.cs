@@ -1,3 +1,4 @@
+using Approvals.Engine.Calendars;
 using Approvals.Engine.Runtime;
 using Approvals.Engine.Tests.Support;
 
@@ -18,9 +19,19 @@ public sealed class RandomDecisionTests
 
     /// <summary>
     /// Not an example: a test flow with what the examples lack — a Wait, a Join any racing a quorum against a
-    /// sequential stage, a ChangesRequested port that loops back, requesterManager and a Notify.
+    /// sequential stage, a ChangesRequested port that loops back, requesterManager, a Notify, and an escalation
+    /// chain with every action (reassign, notify, addReviewers, decide) counted in a business calendar.
     /// </summary>
     private const string KitchenSink = "kitchen-sink (test)";
+
+    /// <summary>The kitchen sink's calendars: "office" (Berlin, Monday–Friday) and "gaza" (Sunday–Thursday).</summary>
+    private static readonly CalendarSet Calendars = new CalendarSet()
+        .Add(new BusinessCalendar("office", "Europe/Berlin",
+            [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday],
+            new TimeOnly(8, 0), new TimeOnly(16, 0), [new DateOnly(2026, 1, 6)]))
+        .Add(new BusinessCalendar("gaza", "Asia/Gaza",
+            [DayOfWeek.Sunday, DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday],
+            new TimeOnly(8, 0), new TimeOnly(16, 0), []));
 
     public static TheoryData<string> Workflows()
     {
@@ -31,20 +42,34 @@ public sealed class RandomDecisionTests
     }
 
     private static Approvals.Engine.Model.WorkflowDefinition Load(string workflow) => workflow == KitchenSink
-        ? Definitions.Parse("""
+        ? Definitions.ParseWithCalendar("office", """
             [ {"id": "start", "type": "Start"},
-              {"id": "intake", "type": "Review", "assignees": {"groups": ["intake-officers"]}},
+              {"id": "intake", "type": "Review", "assignees": {"groups": ["intake-officers"]}, "sla": "P1D", "reminders": ["PT4H", "P1D"],
+               "escalations": [{"after": "P2D", "action": "reassign", "to": {"groups": ["intake-supervisors"]}},
+                               {"after": "P3D", "action": "notify", "to": {"assignee": true, "assigneeManager": true, "requesterManager": true}},
+                               {"after": "P4D", "action": "decide", "outcome": "Rejected"}]},
               {"id": "checks", "type": "Fork"},
               {"id": "criminal", "type": "Review", "assignees": {"groups": ["records-office"]}},
-              {"id": "screeners", "type": "Review", "assignees": {"groups": ["affiliation-screeners"]}, "policy": {"mode": "all"}},
+              {"id": "screeners", "type": "Review", "assignees": {"groups": ["affiliation-screeners"]}, "policy": {"mode": "all"},
+               "sla": "PT12H", "calendar": "gaza",
+               "escalations": [{"after": "PT6H", "action": "addReviewers", "to": {"groups": ["intake-supervisors"]}},
+                               {"after": "P1D", "action": "reassign", "to": {"groups": ["records-office", "vetting-board"]}}]},
               {"id": "pause", "type": "Wait", "duration": "PT2H"},
               {"id": "gathered", "type": "Join", "mode": "all"},
               {"id": "race", "type": "Fork"},
-              {"id": "board", "type": "Review", "assignees": {"groups": ["vetting-board"]}, "policy": {"mode": "quorum", "approvals": 2}},
-              {"id": "docs", "type": "Review", "assignees": {"users": ["editor@example.org", "legal@example.org"]}, "policy": {"mode": "sequential"}},
+              {"id": "board", "type": "Review", "assignees": {"groups": ["vetting-board"]}, "policy": {"mode": "quorum", "approvals": 2},
+               "reminders": ["PT1H"],
+               "escalations": [{"after": "PT8H", "action": "addReviewers", "to": {"groups": ["intake-supervisors"]}},
+                               {"after": "P1D", "action": "reassign", "to": {"groups": ["records-office"]}},
+                               {"after": "P2D", "action": "decide", "outcome": "Approved"}]},
+              {"id": "docs", "type": "Review", "assignees": {"users": ["editor@example.org", "legal@example.org"]}, "policy": {"mode": "sequential"},
+               "calendar": "missing",
+               "escalations": [{"after": "PT3H", "action": "addReviewers", "to": {"groups": ["finance"]}},
+                               {"after": "P1D", "action": "reassign", "to": {"users": ["legal@example.org"], "groups": ["intake-officers"]}}]},
               {"id": "first", "type": "Join", "mode": "any"},
               {"id": "risk", "type": "Decision", "condition": "case.data.riskScore >= 50 && stages.intake.outcome === 'Approved'"},
-              {"id": "manager", "type": "Review", "assignees": {"requesterManager": true}},
+              {"id": "manager", "type": "Review", "assignees": {"requesterManager": true}, "sla": "P1D",
+               "escalations": [{"after": "P1D", "action": "addReviewers", "to": {"users": ["admin@example.org"]}}]},
               {"id": "tell", "type": "Notify", "to": {"requester": true, "requesterManager": true}, "template": "case-update"},
               {"id": "appointed", "type": "End", "outcome": "Approved"},
               {"id": "refused", "type": "End", "outcome": "Rejected"} ]
@@ -71,20 +96,28 @@ public sealed class RandomDecisionTests
     {
         var definition = Load(workflow);
         var outcomes = new Dictionary<CaseStatus, int>();
+        var seen = new HashSet<string>();
         for (var i = 0; i < RandomCasesPerWorkflow; i++)
         {
             var seed = 1000 + i;
             var run = Play(definition, workflow, seed, alwaysApprove: false);
+            seen.UnionWith(run.Seen);
             outcomes[run.State.Status] = outcomes.GetValueOrDefault(run.State.Status) + 1;
             if (!run.State.IsTerminal) continue;
 
             // The same events give the same bytes.
-            var replayed = WorkflowEngine.Start(definition, run.Start, Demo.Value.Directory).State;
-            foreach (var e in run.Events) replayed = WorkflowEngine.Apply(definition, replayed, e, Demo.Value.Directory).State;
+            var replayed = WorkflowEngine.Start(definition, run.Start, Demo.Value.Directory, Calendars).State;
+            foreach (var e in run.Events) replayed = WorkflowEngine.Apply(definition, replayed, e, Demo.Value.Directory, Calendars).State;
             Assert.True(CaseStateJson.Serialize(run.State) == CaseStateJson.Serialize(replayed), $"{workflow} seed {seed}: a replay gave another state.");
         }
         // The random walk is worth something only if it reaches more than one ending.
         Assert.True(outcomes.Count >= 2, $"{workflow}: every random case ended {string.Join(", ", outcomes.Keys)}.");
+        if (workflow == KitchenSink)
+        {
+            string[] timers = [AuditActions.ReminderSent, AuditActions.DeadlinePassed, AuditActions.CalendarMissing,
+                "Escalated:notify", "Escalated:reassign", "Escalated:addReviewers", "Escalated:decide"];
+            Assert.True(timers.All(seen.Contains), $"{workflow}: the walk never reached {string.Join(", ", timers.Where(t => !seen.Contains(t)))}.");
+        }
     }
 
     [Theory]
@@ -106,7 +139,7 @@ public sealed class RandomDecisionTests
         RandomCase? run = null;
         try
         {
-            run = new RandomCase(definition, Demo.Value.Directory, Demo.Value.Users, seed, alwaysApprove);
+            run = new RandomCase(definition, Demo.Value.Directory, Demo.Value.Users, seed, alwaysApprove, Calendars);
             for (var step = 0; step < MaxSteps && run.Next(); step++) { }
             return run;
         }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Approvals.Engine.Calendars;
 using Approvals.Engine.Model;
 using Approvals.Engine.Runtime;
 
@@ -6,7 +7,8 @@ namespace Approvals.Engine.Tests.Support;
 
 /// <summary>
 /// Drives one case through <see cref="WorkflowEngine"/> as the server would: keeps the latest state, hands it
-/// back with each event, and moves a fake clock one minute per event. A refused event leaves the state as it was.
+/// back with each event, and moves a fake clock one minute per event (a timer fired at its due time moves the
+/// clock there). A refused event leaves the state as it was.
 /// </summary>
 internal sealed class CaseDriver
 {
@@ -14,10 +16,14 @@ internal sealed class CaseDriver
     public static readonly Guid DefaultCaseId = new("6f1c2a9e-0000-4000-8000-000000000001");
     public const string Requester = "requester@example.org";
 
-    private CaseDriver(WorkflowDefinition definition, IDirectoryView directory, Step first)
+    private DateTimeOffset _clockBase = T0;
+    private int _clockBaseSteps;
+
+    private CaseDriver(WorkflowDefinition definition, IDirectoryView directory, ICalendarView? calendars, Step first)
     {
         Definition = definition;
         Directory = directory;
+        Calendars = calendars;
         Last = first;
         State = first.State;
         Steps.Add(first);
@@ -25,21 +31,25 @@ internal sealed class CaseDriver
 
     public WorkflowDefinition Definition { get; }
     public IDirectoryView Directory { get; }
+    public ICalendarView? Calendars { get; }
     public CaseState State { get; private set; }
     public Step Last { get; private set; }
     public List<Step> Steps { get; } = [];
-    public DateTimeOffset Now => T0.AddMinutes(Steps.Count);
+    public DateTimeOffset Now => _clockBase.AddMinutes(Steps.Count - _clockBaseSteps);
 
     public static CaseDriver Start(WorkflowDefinition definition, IDirectoryView? directory = null, JsonObject? data = null,
-        string requester = Requester, Guid? caseId = null)
+        string requester = Requester, Guid? caseId = null, ICalendarView? calendars = null, DateTimeOffset? at = null)
     {
-        var e = new StartCase(caseId ?? DefaultCaseId, requester, "Test case", data ?? [], T0);
-        return new CaseDriver(definition, directory ?? DirectorySnapshot.Empty, WorkflowEngine.Start(definition, e, directory ?? DirectorySnapshot.Empty));
+        var e = new StartCase(caseId ?? DefaultCaseId, requester, "Test case", data ?? [], at ?? T0);
+        var driver = new CaseDriver(definition, directory ?? DirectorySnapshot.Empty, calendars,
+            WorkflowEngine.Start(definition, e, directory ?? DirectorySnapshot.Empty, calendars));
+        if (at is { } start) driver.MoveClock(start);
+        return driver;
     }
 
     public Step Apply(CaseEvent e)
     {
-        var step = WorkflowEngine.Apply(Definition, State, e, Directory);
+        var step = WorkflowEngine.Apply(Definition, State, e, Directory, Calendars);
         Last = step;
         State = step.State;
         Steps.Add(step);
@@ -67,6 +77,31 @@ internal sealed class CaseDriver
         Apply(new ResubmitCase(data, "Fixed.", actor, Now) { ActorIsAdmin = admin });
 
     public Step Fire(Guid timerId) => Apply(new FireTimer(timerId, Now));
+
+    /// <summary>Fires a timer at <paramref name="at"/>, as a job would, and moves the clock there.</summary>
+    public Step Fire(Guid timerId, DateTimeOffset at)
+    {
+        var step = Apply(new FireTimer(timerId, at));
+        MoveClock(at);
+        return step;
+    }
+
+    /// <summary>Fires the earliest pending timer (the first created among equals) at its due time.</summary>
+    public (CaseTimer Timer, Step Step) FireNext()
+    {
+        var timer = State.PendingTimers.OrderBy(t => t.DueAt).First();
+        return (timer, Fire(timer.Id, timer.DueAt));
+    }
+
+    /// <summary>The pending timers of one kind, in the order they were created.</summary>
+    public IReadOnlyList<CaseTimer> Pending(TimerKind kind) => State.PendingTimers.Where(t => t.Kind == kind).ToList();
+
+    /// <summary>The next event happens one minute after <paramref name="at"/>.</summary>
+    private void MoveClock(DateTimeOffset at)
+    {
+        _clockBase = at;
+        _clockBaseSteps = Steps.Count - 1;
+    }
 
     /// <summary>Runs <paramref name="action"/>, expects a refusal of <paramref name="kind"/>, and checks that the state did not move.</summary>
     public EngineRefusal Refused(RefusalKind kind, Action<CaseDriver> action)

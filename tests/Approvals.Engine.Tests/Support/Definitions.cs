@@ -9,7 +9,13 @@ internal static class Definitions
 {
     /// <param name="activities">A JSON array of activities, e.g. <c>[{"id": "start", "type": "Start"}, ...]</c>.</param>
     /// <param name="connections">Lines such as <c>"start.Done -> review"</c>.</param>
-    public static WorkflowDefinition Parse(string activities, params string[] connections)
+    public static WorkflowDefinition Parse(string activities, params string[] connections) => Build(activities, null, connections);
+
+    /// <summary>As <see cref="Parse"/>, with a workflow-level <c>calendar</c>.</summary>
+    public static WorkflowDefinition ParseWithCalendar(string calendar, string activities, params string[] connections) =>
+        Build(activities, calendar, connections);
+
+    private static WorkflowDefinition Build(string activities, string? calendar, string[] connections)
     {
         var conns = new JsonArray();
         foreach (var line in connections)
@@ -28,6 +34,7 @@ internal static class Definitions
             ["name"] = "Test flow",
             ["root"] = new JsonObject { ["type"] = "Flowchart", ["activities"] = JsonNode.Parse(activities), ["connections"] = conns },
         };
+        if (calendar is not null) doc["calendar"] = calendar;
         return Read(doc.ToJsonString());
     }
 

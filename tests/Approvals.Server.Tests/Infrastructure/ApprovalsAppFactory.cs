@@ -23,7 +23,7 @@ public class ApprovalsAppFactory : WebApplicationFactory<Program>
     public const string SigningKey = "test-signing-key-that-is-long-enough-for-hmac-sha256";
     public const string DemoPassword = "demo1234";
 
-    private readonly ConcurrentDictionary<string, string> _tokens = new();
+    private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset IssuedAt)> _tokens = new();
     private readonly string? _tempFolder;
     private bool _keepStore;
 
@@ -33,8 +33,9 @@ public class ApprovalsAppFactory : WebApplicationFactory<Program>
 
     /// <param name="store">An existing store to open (a SQLite file path or a PostgreSQL database name); null makes a fresh one.</param>
     /// <param name="settings">Extra configuration, e.g. <c>Bootstrap:AdminEmail</c>.</param>
-    public ApprovalsAppFactory(StorageProvider provider, string? store, IReadOnlyDictionary<string, string?>? settings)
+    public ApprovalsAppFactory(StorageProvider provider, string? store, IReadOnlyDictionary<string, string?>? settings, bool realClock = false)
     {
+        RealClock = realClock;
         Provider = provider;
         Settings = settings ?? new Dictionary<string, string?>();
         if (provider == StorageProvider.Sqlite)
@@ -65,6 +66,9 @@ public class ApprovalsAppFactory : WebApplicationFactory<Program>
     }
 
     public StorageProvider Provider { get; }
+
+    /// <summary>True when the server runs on the system clock (timer tests that watch real firing), not <see cref="Clock"/>.</summary>
+    public bool RealClock { get; }
 
     /// <summary>The SQLite file or the PostgreSQL database name.</summary>
     public string Store { get; }
@@ -103,10 +107,12 @@ public class ApprovalsAppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Examples:Load", "true");
         builder.UseSetting("Examples:Path", WorkflowsFolder);
         builder.UseSetting("Auth:SigningKey", SigningKey);
+        // Timer tests move the fake clock and then sweep: a timer is overdue as soon as it is due.
+        builder.UseSetting("Jobs:OverdueAfter", "00:00:00");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {
-            services.AddSingleton<TimeProvider>(Clock);
+            if (!RealClock) services.AddSingleton<TimeProvider>(Clock);
         });
     }
 
@@ -122,13 +128,16 @@ public class ApprovalsAppFactory : WebApplicationFactory<Program>
 
     public async Task<string> TokenAsync(string email, string password = DemoPassword)
     {
-        if (_tokens.TryGetValue(email + "\n" + password, out var cached)) return cached;
+        // Tests move the clock by days: a token older than an hour (on the server's clock) is fetched again.
+        var now = RealClock ? DateTimeOffset.UtcNow : Clock.GetUtcNow();
+        if (_tokens.TryGetValue(email + "\n" + password, out var cached) && now - cached.IssuedAt < TimeSpan.FromHours(1)) return cached.Token;
         using var client = CreateClient();
         var response = await client.PostAsJsonAsync("/api/auth/token", new { email, password });
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"{email} cannot sign in: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         var token = (await response.Content.ReadFromJsonAsync<TokenAnswer>())!.AccessToken;
-        return _tokens[email + "\n" + password] = token;
+        _tokens[email + "\n" + password] = (token, now);
+        return token;
     }
 
     private sealed record TokenAnswer(string AccessToken, int ExpiresIn);
@@ -138,7 +147,7 @@ public class ApprovalsAppFactory : WebApplicationFactory<Program>
     {
         _keepStore = true;
         await DisposeAsync();
-        return new ApprovalsAppFactory(Provider, Store, settings ?? Settings);
+        return new ApprovalsAppFactory(Provider, Store, settings ?? Settings, RealClock);
     }
 
     public override async ValueTask DisposeAsync()

@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Approvals.Server.Persistence.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgresApprovalsDb))]
-    [Migration("20261125172838_Initial")]
+    [Migration("20261125175726_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -77,6 +77,28 @@ namespace Approvals.Server.Persistence.Migrations.PostgreSql
                         .IsUnique();
 
                     b.ToTable("Audit", (string)null);
+                });
+
+            modelBuilder.Entity("Approvals.Server.Persistence.CalendarRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("Calendars", (string)null);
                 });
 
             modelBuilder.Entity("Approvals.Server.Persistence.CaseRow", b =>

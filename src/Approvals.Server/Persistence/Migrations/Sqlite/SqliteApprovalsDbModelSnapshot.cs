@@ -3,7 +3,6 @@ using System;
 using Approvals.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
@@ -11,11 +10,9 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Approvals.Server.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteApprovalsDb))]
-    [Migration("20261125172828_Initial")]
-    partial class Initial
+    partial class SqliteApprovalsDbModelSnapshot : ModelSnapshot
     {
-        /// <inheritdoc />
-        protected override void BuildTargetModel(ModelBuilder modelBuilder)
+        protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
@@ -69,6 +66,28 @@ namespace Approvals.Server.Persistence.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("Audit", (string)null);
+                });
+
+            modelBuilder.Entity("Approvals.Server.Persistence.CalendarRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("Calendars", (string)null);
                 });
 
             modelBuilder.Entity("Approvals.Server.Persistence.CaseRow", b =>

@@ -1,0 +1,41 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using Approvals.Engine.Calendars;
+using Approvals.Server.Auth;
+using Approvals.Server.Http;
+using Approvals.Server.Persistence;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Server.Features.Calendars;
+
+public static class PutCalendar
+{
+    public sealed record Command(string Name, JsonNode? Body, string Actor) : ICommand<JsonObject>;
+
+    public sealed class Handler(ApprovalsDb db, TimeProvider clock) : ICommandHandler<Command, JsonObject>
+    {
+        public async ValueTask<JsonObject> Handle(Command c, CancellationToken ct)
+        {
+            var (calendar, errors) = BusinessCalendar.Parse(c.Name, c.Body);
+            if (calendar is null || errors.Count > 0)
+                throw new RequestInvalid($"Calendar '{c.Name}' is not valid.",
+                    errors.Select(e => new ApiError(e.Path, e.Message, e.Code)).ToList());
+            var json = calendar.ToJson();
+            var row = await db.Calendars.FirstOrDefaultAsync(r => r.Name == calendar.Name, ct);
+            if (row is null) db.Calendars.Add(row = new CalendarRow { Name = calendar.Name });
+            row.Json = json.ToJsonString();
+            row.UpdatedAt = clock.GetUtcNow();
+            row.UpdatedBy = c.Actor;
+            await db.SaveChangesAsync(ct);
+            json["name"] = calendar.Name;
+            return json;
+        }
+    }
+
+    public static void Map(RouteGroupBuilder calendars) =>
+        calendars.MapPut("/{name}", (string name, JsonNode? body, ClaimsPrincipal user, IMediator mediator) =>
+                RefusalResults.Run(async () => Results.Ok(await mediator.Send(new Command(name.Trim(), body, user.Email())))))
+            .WithName("PutCalendar")
+            .Produces<JsonObject>();
+}

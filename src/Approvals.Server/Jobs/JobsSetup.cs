@@ -1,0 +1,97 @@
+using Approvals.Server.Auth;
+using Approvals.Server.Persistence;
+using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.Dashboard;
+using Hangfire.PostgreSql;
+using Hangfire.Storage.SQLite;
+using Microsoft.Data.Sqlite;
+
+namespace Approvals.Server.Jobs;
+
+/// <summary>
+/// Hangfire on the case store: PostgreSQL (schema <c>hangfire</c> in the same database) in production;
+/// for the embedded default a SQLite file beside the case database (<c>approvals.hangfire.db</c>), so the
+/// job tables never hold the case file's write lock. Timer rows stay the truth either way: at start-up and
+/// every minute, pending timers without a job, or overdue, are scheduled again.
+/// </summary>
+public static class JobsSetup
+{
+    /// <summary>How often the scheduler and the queue are polled. Timers are scheduled this much early and then wait for their second.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    public static IServiceCollection AddApprovalsJobs(this IServiceCollection services)
+    {
+        // The storage is built per host and registered before AddHangfire, whose own registration only
+        // falls back to the static JobStorage.Current: two hosts in one process (tests, or a host beside a
+        // tool) must never enqueue into each other's database.
+        services.AddSingleton<JobStorage>(sp => CreateStorage(sp.GetRequiredService<IConfiguration>()));
+        // Likewise jobs are activated from this host's container, never from the process-wide activator.
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire(config => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+        services.AddHangfireServer((sp, o) =>
+        {
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            o.SchedulePollingInterval = PollInterval;
+            o.Activator = sp.GetRequiredService<JobActivator>();
+            o.WorkerCount = configuration.GetValue("Jobs:Workers", Math.Max(8, Environment.ProcessorCount * 4));
+            o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+        });
+        services.AddScoped<TimerScheduler>();
+        services.AddScoped<FireTimerJob>();
+        services.AddScoped<SweepTimersJob>();
+        return services;
+    }
+
+    private static JobStorage CreateStorage(IConfiguration configuration)
+    {
+        var connection = StorageSetup.ConnectionString(configuration);
+        if (StorageSetup.Provider(configuration) != StoreProvider.PostgreSql)
+            return new SQLiteStorage(SqliteJobFile(configuration, connection), new SQLiteStorageOptions { QueuePollInterval = PollInterval });
+        var options = new PostgreSqlStorageOptions
+        {
+            SchemaName = "hangfire",
+            PrepareSchemaIfNecessary = true,
+            QueuePollInterval = PollInterval,
+            EnableLongPolling = true,
+        };
+        return new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(connection, options), options);
+    }
+
+    /// <summary>The Hangfire file of the embedded store: <c>Jobs:SqlitePath</c>, else beside the case database.</summary>
+    private static string SqliteJobFile(IConfiguration configuration, string caseConnection)
+    {
+        if (configuration["Jobs:SqlitePath"] is { Length: > 0 } path) return path;
+        var file = new SqliteConnectionStringBuilder(caseConnection).DataSource;
+        var full = Path.GetFullPath(string.IsNullOrEmpty(file) ? "data/approvals.db" : file);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        return Path.Combine(Path.GetDirectoryName(full)!, Path.GetFileNameWithoutExtension(full) + ".hangfire.db");
+    }
+
+    /// <summary>The dashboard at <c>/hangfire</c>, for administrators only (a bearer token with the admin role).</summary>
+    public static void MapJobsDashboard(this WebApplication app) =>
+        app.UseHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [new AdminOnly()],
+            AsyncAuthorization = [],
+            DisplayStorageConnectionString = false,
+            DashboardTitle = "Approvals jobs",
+        });
+
+    /// <summary>Schedules the minute-by-minute sweep and runs one now, before the first request.</summary>
+    public static async Task StartTimersAsync(IServiceProvider services, CancellationToken ct)
+    {
+        services.GetRequiredService<IRecurringJobManager>()
+            .AddOrUpdate<SweepTimersJob>("sweep-timers", j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+        await using var scope = services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<SweepTimersJob>().RunAsync(ct);
+    }
+
+    private sealed class AdminOnly : IDashboardAuthorizationFilter
+    {
+        public bool Authorize(DashboardContext context) => context.GetHttpContext().User.IsAdmin();
+    }
+}

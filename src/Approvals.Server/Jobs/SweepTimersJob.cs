@@ -1,0 +1,31 @@
+using Approvals.Engine.Runtime;
+using Approvals.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Server.Jobs;
+
+/// <summary>
+/// The safety net behind the timer rows: schedules every pending timer that has no job (the process died
+/// between commit and scheduling) and fires again every timer that is overdue (its job was lost). Runs at
+/// start-up and every minute; a duplicate firing changes nothing.
+/// </summary>
+public sealed class SweepTimersJob(ApprovalsDb db, TimerScheduler scheduler, TimeProvider clock, IConfiguration config, ILogger<SweepTimersJob> log)
+{
+    /// <summary>How late a timer must be before the sweep takes its job for lost (<c>Jobs:OverdueAfter</c>).</summary>
+    public static readonly TimeSpan DefaultOverdue = TimeSpan.FromSeconds(30);
+
+    public const int Batch = 20_000;
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var late = clock.GetUtcNow() - config.GetValue("Jobs:OverdueAfter", DefaultOverdue);
+        var pending = nameof(TimerStatus.Pending);
+        var timers = await db.Timers.AsNoTracking()
+            .Where(t => t.Status == pending && (t.JobId == null || t.DueAt <= late))
+            .OrderBy(t => t.DueAt).Take(Batch)
+            .Select(t => new { t.Id, t.DueAt }).ToListAsync(ct);
+        if (timers.Count == 0) return;
+        await scheduler.ScheduleAsync(timers.Select(t => (t.Id, t.DueAt)), ct);
+        log.LogInformation("Timer sweep scheduled {Count} pending timers", timers.Count);
+    }
+}
