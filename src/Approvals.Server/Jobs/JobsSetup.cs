@@ -28,7 +28,8 @@ public static class JobsSetup
         services.AddSingleton<JobStorage>(sp => CreateStorage(sp.GetRequiredService<IConfiguration>()));
         // Likewise jobs are activated from this host's container, never from the process-wide activator.
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
-        services.AddHangfire(config => config
+        services.AddHangfire((sp, config) => config
+            .UseLogProvider(new HangfireLogging(sp.GetRequiredService<ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings());
@@ -84,6 +85,9 @@ public static class JobsSetup
     /// <summary>Schedules the minute-by-minute sweep and runs one now, before the first request.</summary>
     public static async Task StartTimersAsync(IServiceProvider services, CancellationToken ct)
     {
+        // Hangfire's log provider is static: make sure it is one that survives other hosts stopping
+        // before this host builds its first Hangfire client.
+        GlobalConfiguration.Configuration.UseLogProvider(new HangfireLogging(services.GetRequiredService<ILoggerFactory>()));
         services.GetRequiredService<IRecurringJobManager>()
             .AddOrUpdate<SweepTimersJob>("sweep-timers", j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         await using var scope = services.CreateAsyncScope();

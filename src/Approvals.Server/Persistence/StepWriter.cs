@@ -153,15 +153,16 @@ public sealed class AuditChain
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical))).ToLowerInvariant();
     }
 
-    /// <summary>True when every row of the case still matches its hash and links to the one before.</summary>
-    public static bool Verify(IReadOnlyList<AuditRow> rows)
+    /// <summary>The sequence number of the first row that no longer matches its hash or link, or null when the chain holds.</summary>
+    public static int? FirstBroken(IReadOnlyList<AuditRow> rows)
     {
         var prev = "";
+        var expected = 1;
         foreach (var r in rows.OrderBy(r => r.Seq))
         {
-            if (r.PrevHash != prev || r.Hash != HashOf(r)) return false;
+            if (r.Seq != expected++ || r.PrevHash != prev || r.Hash != HashOf(r)) return r.Seq;
             prev = r.Hash;
         }
-        return true;
+        return null;
     }
 }

@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Approvals.Server.Persistence;
 using Approvals.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Approvals.Server.Tests.Cases;
 
@@ -96,6 +99,28 @@ public abstract class CaseApiTests(StorageProvider provider) : IAsyncLifetime
         Assert.Equal("system", (string)completed["actor"]!);
         Assert.Equal("Approved", (string)completed["details"]!["outcome"]!);
         Assert.Contains(audit, a => (string)a!["action"]! == "TaskCancelled"); // the third board member's vote was not needed
+    }
+
+    [Fact]
+    public async Task AuditChain_Verifies_AndAChangedRowIsDetected()
+    {
+        var id = (string)(await StartVetting())["id"]!;
+        await Approve("intake.officer1@example.org", id, "identity");
+        var requester = await App.ClientAsync("hr.officer@example.org");
+        var verdict = (await requester.GetFromJsonAsync<JsonObject>($"/api/cases/{id}/audit/verify"))!;
+        Assert.True((bool)verdict["valid"]!);
+
+        // Someone with database access rewrites who decided the identity check.
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+            var caseId = Guid.Parse(id);
+            await db.Audit.Where(a => a.CaseId == caseId && a.Action == "TaskDecided")
+                .ExecuteUpdateAsync(s => s.SetProperty(a => a.Actor, "someone.else@example.org"));
+        }
+        verdict = (await requester.GetFromJsonAsync<JsonObject>($"/api/cases/{id}/audit/verify"))!;
+        Assert.False((bool)verdict["valid"]!);
+        Assert.NotNull(verdict["firstBrokenSeq"]);
     }
 
     [Fact]

@@ -66,6 +66,16 @@ public abstract class TimerApiTests(StorageProvider provider) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HangfireDashboard_IsForAdministratorsOnly()
+    {
+        var admin = await _app.ClientAsync("admin@example.org", "admin1234");
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/hangfire")).StatusCode);
+        var reviewer = await _app.ClientAsync("intake.officer1@example.org");
+        Assert.NotEqual(HttpStatusCode.OK, (await reviewer.GetAsync("/hangfire")).StatusCode);
+        Assert.NotEqual(HttpStatusCode.OK, (await _app.Anonymous().GetAsync("/hangfire")).StatusCode);
+    }
+
+    [Fact]
     public async Task Reminder_FiresOnceAtItsTime_AndIsAudited()
     {
         var id = await StartVetting();

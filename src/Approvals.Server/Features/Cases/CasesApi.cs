@@ -10,6 +10,7 @@ public static class CasesApi
         ListCases.Map(cases);
         GetCase.Map(cases);
         GetCaseAudit.Map(cases);
+        VerifyCaseAudit.Map(cases);
         WithdrawCase.Map(cases);
         ResubmitCase.Map(cases);
         return api;
