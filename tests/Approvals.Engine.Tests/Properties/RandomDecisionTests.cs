@@ -1,3 +1,4 @@
+using CsCheck;
 using Approvals.Engine.Calendars;
 using Approvals.Engine.Runtime;
 using Approvals.Engine.Tests.Support;
@@ -118,6 +119,18 @@ public sealed class RandomDecisionTests
                 "Escalated:notify", "Escalated:reassign", "Escalated:addReviewers", "Escalated:decide"];
             Assert.True(timers.All(seen.Contains), $"{workflow}: the walk never reached {string.Join(", ", timers.Where(t => !seen.Contains(t)))}.");
         }
+    }
+
+    /// <summary>
+    /// The same walk driven by CsCheck: it draws the seeds, and on a failure shrinks to the smallest
+    /// failing seed and prints a CsCheck seed string that replays the run.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Workflows))]
+    public void Apply_CsCheckDrawnSeeds_InvariantsHold(string workflow)
+    {
+        var definition = Load(workflow);
+        Gen.Int[0, 1_000_000].Sample(seed => { Play(definition, workflow, seed, alwaysApprove: false); }, iter: 60, threads: 1);
     }
 
     [Theory]
