@@ -9,6 +9,8 @@ public static class AuthSetup
 {
     public const string Issuer = "approvals";
     public const string Audience = "approvals";
+    public const string DashboardPath = "/hangfire";
+    public const string DashboardCookie = "approvals_dashboard";
 
     public static IServiceCollection AddApprovalsAuth(this IServiceCollection services, IConfiguration config)
     {
@@ -26,6 +28,26 @@ public static class AuthSetup
                 NameClaimType = CurrentUser.EmailClaim,
                 RoleClaimType = CurrentUser.RoleClaim,
                 ClockSkew = TimeSpan.FromSeconds(30),
+            };
+            // A browser cannot send a bearer header to the Hangfire dashboard: there the token may come as
+            // ?access_token=... once, and is then kept in an HttpOnly cookie scoped to /hangfire.
+            o.Events = new JwtBearerEvents
+            {
+                OnMessageReceived = context =>
+                {
+                    var request = context.Request;
+                    if (!request.Path.StartsWithSegments(DashboardPath) || request.Headers.Authorization.Count > 0) return Task.CompletedTask;
+                    if (request.Query["access_token"].FirstOrDefault() is { Length: > 0 } token)
+                    {
+                        context.Token = token;
+                        context.Response.Cookies.Append(DashboardCookie, token, new CookieOptions
+                        {
+                            HttpOnly = true, Path = DashboardPath, SameSite = SameSiteMode.Strict, Secure = request.IsHttps,
+                        });
+                    }
+                    else if (request.Cookies[DashboardCookie] is { Length: > 0 } kept) context.Token = kept;
+                    return Task.CompletedTask;
+                },
             };
         });
         // The key is only known once the database is up, so it is resolved per token rather than fixed here.

@@ -74,7 +74,7 @@ public static class JobsSetup
 
     /// <summary>The dashboard at <c>/hangfire</c>, for administrators only (a bearer token with the admin role).</summary>
     public static void MapJobsDashboard(this WebApplication app) =>
-        app.UseHangfireDashboard("/hangfire", new DashboardOptions
+        app.UseHangfireDashboard(AuthSetup.DashboardPath, new DashboardOptions
         {
             Authorization = [new AdminOnly()],
             AsyncAuthorization = [],

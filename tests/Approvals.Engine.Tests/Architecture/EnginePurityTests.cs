@@ -16,7 +16,7 @@ public sealed class EnginePurityTests
     private static readonly string[] ForbiddenCalls =
     [
         "DateTime.Now", "DateTime.UtcNow", "DateTimeOffset.Now", "DateTimeOffset.UtcNow", "Guid.NewGuid", "new Random",
-        "Random.Shared", "Environment.TickCount", "Stopwatch", "TimeProvider.System", "RandomNumberGenerator",
+        "Random.Shared", "Environment.TickCount", "Stopwatch", "TimeProvider.System", "RandomNumberGenerator", "SystemClock.Instance",
     ];
 
     /// <summary>The forbidden calls a line of code makes, ignoring a trailing comment and longer names that merely contain one.</summary>

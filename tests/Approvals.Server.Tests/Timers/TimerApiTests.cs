@@ -73,6 +73,11 @@ public abstract class TimerApiTests(StorageProvider provider) : IAsyncLifetime
         var reviewer = await _app.ClientAsync("intake.officer1@example.org");
         Assert.NotEqual(HttpStatusCode.OK, (await reviewer.GetAsync("/hangfire")).StatusCode);
         Assert.NotEqual(HttpStatusCode.OK, (await _app.Anonymous().GetAsync("/hangfire")).StatusCode);
+        // In a browser: the token once in the address, then a cookie scoped to the dashboard.
+        var browser = _app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { HandleCookies = true });
+        var token = await _app.TokenAsync("admin@example.org", "admin1234");
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync($"/hangfire?access_token={token}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/hangfire/jobs/scheduled")).StatusCode);
     }
 
     [Fact]
