@@ -42,6 +42,7 @@ internal sealed partial class CaseRun
             ?? throw new EngineRefusal(RefusalKind.NotFound, $"Timer {f.TimerId} is not part of this case.");
         if (timer.Status != TimerStatus.Pending || state.IsTerminal) return false;
         timer.Status = TimerStatus.Fired;
+        _effects.Add(new TimerFired(timer.Id));
         switch (timer.Kind)
         {
             case TimerKind.Wait:

@@ -18,6 +18,9 @@ public sealed record TimerScheduled(CaseTimer Timer) : Effect;
 
 public sealed record TimerCancelled(Guid TimerId) : Effect;
 
+/// <summary>A pending timer came due and was acted on; its row is marked fired.</summary>
+public sealed record TimerFired(Guid TimerId) : Effect;
+
 /// <summary>
 /// A message to send. <paramref name="Event"/> names why (TaskAssigned, Notify, CaseCompleted, ...),
 /// <paramref name="Template"/> which template writes it, <paramref name="To"/> the resolved addresses.

@@ -6,9 +6,10 @@ using Microsoft.EntityFrameworkCore;
 namespace Approvals.Server.Jobs;
 
 /// <summary>
-/// Fires one timer. Hangfire runs a job at least once, possibly twice or on two servers at once, so this
-/// only triggers: the engine finds the timer still pending in the case state or does nothing, and the
-/// case's version column lets exactly one of two racing firings commit.
+/// Fires one timer (and any other timer of its case that is due by now). Hangfire runs a job at least
+/// once, possibly twice or on two servers at once, so this only triggers: the engine finds the timer
+/// still pending in the case state or does nothing, and the case's version column lets exactly one of
+/// two racing firings commit.
 /// </summary>
 public sealed class FireTimerJob(ApprovalsDb db, CaseStore store, TimerScheduler scheduler, TimeProvider clock, ILogger<FireTimerJob> log)
 {
@@ -30,8 +31,21 @@ public sealed class FireTimerJob(ApprovalsDb db, CaseStore store, TimerScheduler
         }
         if (early > TimeSpan.Zero) await Task.Delay(early, clock, ct);
 
-        var done = await store.ApplyAsync(timer.CaseId, _ => new FireTimer(timerId, clock.GetUtcNow()), ct);
+        var done = await store.FireDueTimersAsync(timer.CaseId, ct);
         if (done is { Step.Effects.Count: > 0 })
-            log.LogInformation("Timer {TimerId} ({Kind}) of case {CaseId} fired", timerId, timer.Kind, timer.CaseId);
+        {
+            log.LogInformation("Fired {Count} timer(s) of case {CaseId} (job of timer {TimerId})",
+                done.Value.Step.Effects.OfType<TimerFired>().Count(), timer.CaseId, timerId);
+            return;
+        }
+        // Nothing to do: the case state no longer holds this timer as pending (its case closed, or an
+        // earlier firing's row update was lost). Settle the row so the sweep stops handing it out.
+        var state = done is { } d ? d.Step.State : null;
+        var status = state?.Timers.FirstOrDefault(t => t.Id == timerId)?.Status ?? TimerStatus.Cancelled;
+        if (status == TimerStatus.Pending && state is { IsTerminal: false }) return;
+        var settled = status == TimerStatus.Pending ? nameof(TimerStatus.Cancelled) : status.ToString();
+        var pending = nameof(TimerStatus.Pending);
+        await db.Timers.Where(t => t.Id == timerId && t.Status == pending)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.Status, settled), ct);
     }
 }

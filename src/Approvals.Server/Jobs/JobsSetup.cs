@@ -41,6 +41,7 @@ public static class JobsSetup
             o.WorkerCount = configuration.GetValue("Jobs:Workers", Math.Max(8, Environment.ProcessorCount * 4));
             o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
         });
+        services.AddSingleton<NearTimers>();
         services.AddScoped<TimerScheduler>();
         services.AddScoped<FireTimerJob>();
         services.AddScoped<SweepTimersJob>();

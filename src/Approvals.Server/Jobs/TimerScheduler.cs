@@ -5,13 +5,19 @@ using Microsoft.EntityFrameworkCore;
 namespace Approvals.Server.Jobs;
 
 /// <summary>
-/// Gives pending timer rows their Hangfire job. Called after the transaction that wrote the rows has
-/// committed; if the process dies in between, the sweep finds the rows without a job and schedules them.
+/// Gives pending timer rows their Hangfire job, after the transaction that wrote the rows has committed
+/// (if the process dies in between, the sweep finds the rows without a job and schedules them).
+/// A timer due soon is armed in this process and its job enqueued at the due moment, so it does not wait
+/// for Hangfire's delayed-job scheduler, whose throughput is the bottleneck under load; a timer further
+/// out becomes a delayed Hangfire job. Either way the row is the truth and the sweep the safety net.
 /// </summary>
-public sealed class TimerScheduler(ApprovalsDb db, IBackgroundJobClient jobs, TimeProvider clock)
+public sealed class TimerScheduler(ApprovalsDb db, IBackgroundJobClient jobs, NearTimers near, TimeProvider clock)
 {
-    /// <summary>Hangfire keeps scheduled times to about the second: the job is due this much early and waits for its moment.</summary>
+    /// <summary>Hangfire keeps scheduled times to about the second: a delayed job is due this much early and waits for its moment.</summary>
     public static readonly TimeSpan Lead = TimeSpan.FromSeconds(1);
+
+    /// <summary>Timers due within this horizon are armed in-process.</summary>
+    public static readonly TimeSpan NearHorizon = TimeSpan.FromMinutes(2);
 
     public async Task ScheduleAsync(IEnumerable<(Guid Id, DateTimeOffset DueAt)> timers, CancellationToken ct)
     {
@@ -22,12 +28,19 @@ public sealed class TimerScheduler(ApprovalsDb db, IBackgroundJobClient jobs, Ti
         }
     }
 
-    /// <summary>Schedules (or enqueues, when due) one firing of the timer.</summary>
+    /// <summary>Arranges one firing of the timer; returns the Hangfire job id, or <c>near:</c> for an in-process arming.</summary>
     public string Schedule(Guid timerId, DateTimeOffset dueAt)
     {
-        var delay = dueAt - clock.GetUtcNow() - Lead;
-        return delay <= TimeSpan.Zero
-            ? jobs.Enqueue<FireTimerJob>(j => j.RunAsync(timerId, CancellationToken.None))
-            : jobs.Schedule<FireTimerJob>(j => j.RunAsync(timerId, CancellationToken.None), delay);
+        var delay = dueAt - clock.GetUtcNow();
+        if (delay <= TimeSpan.Zero) return Enqueue(jobs, timerId);
+        if (delay <= NearHorizon)
+        {
+            near.Arm(timerId, delay, id => Enqueue(jobs, id));
+            return NearTimers.JobIdPrefix + timerId.ToString("N");
+        }
+        return jobs.Schedule<FireTimerJob>(j => j.RunAsync(timerId, CancellationToken.None), delay - Lead);
     }
+
+    private static string Enqueue(IBackgroundJobClient jobs, Guid timerId) =>
+        jobs.Enqueue<FireTimerJob>(j => j.RunAsync(timerId, CancellationToken.None));
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Approvals.Engine.Calendars;
 using Approvals.Engine.Runtime;
 using Approvals.Server.Features.Calendars;
 using Approvals.Server.Features.Workflows;
@@ -39,7 +40,33 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerSche
     /// Applies the event <paramref name="makeEvent"/> builds from the current case row. <paramref name="beforeSave"/>
     /// may add rows (an idempotency record) to the same transaction. Returns null when the case does not exist.
     /// </summary>
-    public async Task<(CaseRow Row, Step Step)?> ApplyAsync(Guid caseId, Func<CaseRow, CaseEvent> makeEvent,
+    public Task<(CaseRow Row, Step Step)?> ApplyAsync(Guid caseId, Func<CaseRow, CaseEvent> makeEvent,
+        CancellationToken ct, Action<CaseRow, Step, PublishedWorkflow>? beforeSave = null) =>
+        RunAsync(caseId, (row, workflow, state, directory, calendars) =>
+            WorkflowEngine.Apply(workflow.Definition, state, makeEvent(row), directory, calendars), ct, beforeSave);
+
+    /// <summary>
+    /// Fires every pending timer of the case that is due by now, in due order, as one step. Timers of one
+    /// case that fall due together (a fork of waits, a stage's reminders) are then written by one
+    /// transaction instead of racing each other for the case row.
+    /// </summary>
+    public Task<(CaseRow Row, Step Step)?> FireDueTimersAsync(Guid caseId, CancellationToken ct) =>
+        RunAsync(caseId, (_, workflow, state, directory, calendars) =>
+        {
+            var now = clock.GetUtcNow();
+            var effects = new List<Effect>();
+            var current = state;
+            foreach (var due in state.PendingTimers.Where(t => t.DueAt <= now).OrderBy(t => t.DueAt).ThenBy(t => t.Id).ToList())
+            {
+                var step = WorkflowEngine.Apply(workflow.Definition, current, new FireTimer(due.Id, now), directory, calendars);
+                effects.AddRange(step.Effects);
+                current = step.State;
+            }
+            return new Step(current, effects);
+        }, ct);
+
+    private async Task<(CaseRow Row, Step Step)?> RunAsync(Guid caseId,
+        Func<CaseRow, PublishedWorkflow, CaseState, DirectorySnapshot, CalendarSet, Step> decide,
         CancellationToken ct, Action<CaseRow, Step, PublishedWorkflow>? beforeSave = null)
     {
         for (var attempt = 1; ; attempt++)
@@ -50,11 +77,10 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerSche
             var workflow = await catalog.VersionAsync(db, row.WorkflowKey, row.WorkflowVersion, ct)
                 ?? throw new InvalidOperationException($"Case {caseId} is pinned to {row.WorkflowKey} v{row.WorkflowVersion}, which is missing.");
             var state = CaseStateJson.Deserialize(row.StateJson);
-            var e = makeEvent(row);
             var directory = await db.LoadDirectoryAsync(ct);
             var calendars = await db.LoadCalendarsAsync(ct);
-            var step = WorkflowEngine.Apply(workflow.Definition, state, e, directory, calendars); // throws EngineRefusal: nothing written
-            if (step.Effects.Count == 0 && ReferenceEquals(step.State, state)) return (row, step);
+            var step = decide(row, workflow, state, directory, calendars); // throws EngineRefusal: nothing written
+            if (step.Effects.Count == 0) return (row, step);
             try
             {
                 await StepWriter.WriteAsync(db, row, workflow.Definition, step, clock.GetUtcNow(), ct);

@@ -29,7 +29,8 @@ public static class StepWriter
         row.Version++;
 
         var changedTaskIds = step.Effects.OfType<TaskChanged>().Select(t => t.Task.Id).Distinct().ToList();
-        var changedTimerIds = step.Effects.OfType<TimerCancelled>().Select(t => t.TimerId).Distinct().ToList();
+        var changedTimerIds = step.Effects.OfType<TimerCancelled>().Select(t => t.TimerId)
+            .Concat(step.Effects.OfType<TimerFired>().Select(t => t.TimerId)).Distinct().ToList();
         var tasks = changedTaskIds.Count == 0
             ? new Dictionary<Guid, TaskRow>()
             : await db.Tasks.Include(t => t.Candidates).Where(t => changedTaskIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
@@ -63,6 +64,13 @@ public static class StepWriter
                 case TimerCancelled cancelled:
                     if (timers.TryGetValue(cancelled.TimerId, out var t)) t.Status = TimerStatus.Cancelled.ToString();
                     break;
+                case TimerFired fired:
+                    if (timers.TryGetValue(fired.TimerId, out var f))
+                    {
+                        f.Status = TimerStatus.Fired.ToString();
+                        f.FiredAt = now;
+                    }
+                    break;
                 case NotificationRequested n:
                     db.Outbox.Add(new OutboxRow
                     {
@@ -75,13 +83,6 @@ public static class StepWriter
                     break;
             }
         }
-        // Fired timers: the engine marks them in the state; mirror that on their rows.
-        foreach (var fired in state.Timers.Where(x => x.Status == TimerStatus.Fired))
-            if (timers.TryGetValue(fired.Id, out var tr) && tr.Status == TimerStatus.Pending.ToString())
-            {
-                tr.Status = TimerStatus.Fired.ToString();
-                tr.FiredAt = now;
-            }
     }
 
     private static void Copy(ReviewTask from, TaskRow to, WorkflowDefinition definition)

@@ -1,0 +1,353 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Approvals.Server.Tests.Infrastructure;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Approvals.Server.Tests.Timers;
+
+/// <summary>
+/// Two real server processes on one PostgreSQL database (issue 3, point 7): both seed the database at the
+/// same time, cases are started on both, and every one of their 500 <c>Wait</c> timers must fire exactly
+/// once, some on each server. Needs <c>APPROVALS_TEST_POSTGRES</c> (test.sh sets it) and the built server
+/// (the test project's reference builds it).
+/// </summary>
+public sealed class TwoServerTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int Waits = 20;
+    private const int Cases = 25;
+    private const int Timers = Waits * Cases;
+    private const string WorkflowKey = "two-servers-waits";
+    private static readonly TimeSpan StartupLimit = TimeSpan.FromSeconds(40);
+    private static readonly TimeSpan FiringLimit = TimeSpan.FromSeconds(60);
+
+    private readonly string _database = "approvals_two_" + Guid.NewGuid().ToString("N")[..16];
+    private readonly List<ServerProcess> _servers = [];
+    private string? _connectionString;
+
+    public async Task InitializeAsync()
+    {
+        await using var admin = new NpgsqlConnection(AdminConnection());
+        await admin.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", admin);
+        await create.ExecuteNonQueryAsync();
+        _connectionString = new NpgsqlConnectionStringBuilder(AdminConnection()) { Database = _database }.ConnectionString;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var server in _servers) server.Dispose();
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(AdminConnection());
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task TwoServers_OnePostgreSql_FireEachTimerExactlyOnce()
+    {
+        // Both processes start together, so both migrate and seed the same empty database at once.
+        var total = Stopwatch.StartNew();
+        var a = Start("A");
+        var b = Start("B");
+        await Task.WhenAll(a.WaitHealthyAsync(StartupLimit), b.WaitHealthyAsync(StartupLimit));
+        output.WriteLine($"both servers healthy after {total.Elapsed.TotalSeconds:0.0} s");
+
+        using var httpA = await SignedInAsync(a, "designer@example.org");
+        var put = await httpA.PutAsJsonAsync($"/api/workflows/{WorkflowKey}", ForkOfWaits(Waits, "PT3S"));
+        Assert.True(put.IsSuccessStatusCode, $"PUT workflow: {(int)put.StatusCode} {await put.Content.ReadAsStringAsync()}");
+        var publish = await httpA.PostAsync($"/api/workflows/{WorkflowKey}/publish", null);
+        Assert.True(publish.IsSuccessStatusCode, $"publish: {(int)publish.StatusCode} {await publish.Content.ReadAsStringAsync()}");
+
+        // Cases alternate between the servers; each schedules its own timers' jobs.
+        using var requesterA = await SignedInAsync(a, "hr.officer@example.org");
+        using var requesterB = await SignedInAsync(b, "hr.officer@example.org");
+        using var inFlight = new SemaphoreSlim(6);
+        var caseIds = await Task.WhenAll(Enumerable.Range(0, Cases).Select(async i =>
+        {
+            await inFlight.WaitAsync();
+            try
+            {
+                var client = i % 2 == 0 ? requesterA : requesterB;
+                var started = await client.PostAsJsonAsync("/api/cases", new { workflow = WorkflowKey, title = $"Two servers {i}", data = new { } });
+                Assert.True(started.StatusCode == HttpStatusCode.Created,
+                    $"start case {i} on {(i % 2 == 0 ? "A" : "B")}: {(int)started.StatusCode} {await started.Content.ReadAsStringAsync()}");
+                return (string)(await started.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+            }
+            finally
+            {
+                inFlight.Release();
+            }
+        }));
+
+        output.WriteLine($"{Cases} cases ({Timers} timers) started after {total.Elapsed.TotalSeconds:0.0} s");
+
+        // Wait (bounded) until every case is Approved, i.e. all 500 waits ended and the joins passed.
+        var deadline = Stopwatch.StartNew();
+        long approved = 0;
+        while (deadline.Elapsed < FiringLimit)
+        {
+            approved = await ScalarAsync($"select count(*) from \"Cases\" where \"WorkflowKey\" = '{WorkflowKey}' and \"Status\" = 'Approved'");
+            if (approved == Cases) break;
+            foreach (var server in _servers)
+                Assert.False(server.HasExited, $"server {server.Name} exited ({server.ExitCode}):\n{server.Tail()}");
+            await Task.Delay(500);
+        }
+        var timerStates = await TimerStatesAsync();
+        output.WriteLine($"{approved} cases approved after {total.Elapsed.TotalSeconds:0.0} s; timers: {Describe(timerStates)}");
+        Assert.True(approved == Cases,
+            $"{approved} of {Cases} cases approved after {FiringLimit.TotalSeconds} s; timers {Describe(timerStates)}\n{Tails()}");
+
+        // From here on every check runs and all that failed are reported together.
+        var problems = new List<string>();
+
+        // Each case's audit: exactly one WaitEnded per Wait activity (none fired twice, none lost).
+        foreach (var id in caseIds)
+        {
+            var c = (await requesterA.GetFromJsonAsync<JsonObject>($"/api/cases/{id}"))!;
+            if ((string?)c["status"] != "Approved") problems.Add($"case {id} is {c["status"]}, not Approved");
+            var audit = (await requesterB.GetFromJsonAsync<JsonArray>($"/api/cases/{id}/audit"))!;
+            var ended = audit.Where(e => (string)e!["action"]! == "WaitEnded").Select(e => (string)e!["activityId"]!).Order().ToList();
+            if (!ended.SequenceEqual(Enumerable.Range(1, Waits).Select(n => $"w{n}").Order()))
+                problems.Add($"case {id}: WaitEnded for [{string.Join(",", ended)}], expected each of w1..w{Waits} once");
+        }
+
+        // Every timer row fired once: all Fired (with a time), nothing pending, nothing cancelled.
+        if (timerStates.GetValueOrDefault("Fired") != Timers || timerStates.Values.Sum() != Timers)
+            problems.Add($"expected {Timers} timer rows, all Fired; found {Describe(timerStates)}");
+        var firedWithoutTime = await ScalarAsync("select count(*) from \"Timers\" where \"Status\" = 'Fired' and \"FiredAt\" is null");
+        if (firedWithoutTime != 0) problems.Add($"{firedWithoutTime} Fired timer rows have no FiredAt");
+
+        // Both processes fired timers, and between them exactly 500 firings took effect. (A firing that
+        // found its timer already fired changes nothing and logs nothing.) Give the loggers a moment to flush.
+        await Task.Delay(300);
+        var firedA = a.FiredLines;
+        var firedB = b.FiredLines;
+        output.WriteLine($"firings logged: A {firedA}, B {firedB}; total {total.Elapsed.TotalSeconds:0.0} s");
+        if (firedA == 0 || firedB == 0) problems.Add($"both servers must fire timers: A fired {firedA}, B fired {firedB}");
+        if (firedA + firedB != Timers) problems.Add($"A fired {firedA} and B fired {firedB}: {firedA + firedB} firings for {Timers} timers");
+
+        Assert.True(problems.Count == 0, string.Join("\n", problems.Take(20)) + (problems.Count > 20 ? $"\n... {problems.Count - 20} more" : ""));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    /// <summary>Start → Fork → <paramref name="count"/> parallel Waits → Join(all) → End Approved.</summary>
+    private static JsonObject ForkOfWaits(int count, string duration)
+    {
+        var activities = new JsonArray
+        {
+            new JsonObject { ["id"] = "start", ["type"] = "Start" },
+            new JsonObject { ["id"] = "fork", ["type"] = "Fork" },
+            new JsonObject { ["id"] = "join", ["type"] = "Join", ["mode"] = "all" },
+            new JsonObject { ["id"] = "done", ["type"] = "End", ["outcome"] = "Approved" },
+        };
+        var connections = new JsonArray { Connection("start", "fork"), Connection("join", "done") };
+        for (var n = 1; n <= count; n++)
+        {
+            activities.Add(new JsonObject { ["id"] = $"w{n}", ["type"] = "Wait", ["duration"] = duration });
+            connections.Add(Connection("fork", $"w{n}"));
+            connections.Add(Connection($"w{n}", "join"));
+        }
+        return new JsonObject
+        {
+            ["key"] = WorkflowKey,
+            ["name"] = "Two servers: parallel waits",
+            ["root"] = new JsonObject { ["type"] = "Flowchart", ["activities"] = activities, ["connections"] = connections },
+        };
+
+        static JsonObject Connection(string from, string to) => new()
+        {
+            ["source"] = new JsonObject { ["activity"] = from, ["port"] = "Done" },
+            ["target"] = new JsonObject { ["activity"] = to, ["port"] = "In" },
+        };
+    }
+
+    private ServerProcess Start(string name)
+    {
+        var server = new ServerProcess(name, _connectionString!);
+        _servers.Add(server);
+        return server;
+    }
+
+    private static async Task<HttpClient> SignedInAsync(ServerProcess server, string email)
+    {
+        var client = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var response = await client.PostAsJsonAsync("/api/auth/token", new { email, password = ApprovalsAppFactory.DemoPassword });
+        Assert.True(response.IsSuccessStatusCode, $"{email} cannot sign in on {server.Name}: {(int)response.StatusCode}");
+        var token = (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["accessToken"]!;
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
+    private async Task<Dictionary<string, int>> TimerStatesAsync()
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select \"Status\", count(*) from \"Timers\" group by \"Status\"", connection);
+        var states = new Dictionary<string, int>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) states[reader.GetString(0)] = (int)reader.GetInt64(1);
+        return states;
+    }
+
+    private static string Describe(Dictionary<string, int> states) =>
+        states.Count == 0 ? "none" : string.Join(", ", states.Select(s => $"{s.Key} {s.Value}"));
+
+    private string Tails() => string.Join("\n", _servers.Select(s => $"--- server {s.Name} (fired {s.FiredLines}) ---\n{s.Tail()}"));
+
+    private static string AdminConnection() =>
+        Environment.GetEnvironmentVariable(ApprovalsAppFactory.PostgresVariable) is { Length: > 0 } cs
+            ? cs
+            : throw new InvalidOperationException(
+                $"This test needs {ApprovalsAppFactory.PostgresVariable}, an admin connection string such as " +
+                "'Host=127.0.0.1;Port=55432;Username=postgres;Password=postgres' (./test.sh starts a throwaway server and sets it).");
+
+    /// <summary>
+    /// One <c>dotnet Approvals.Server.dll</c> process on 127.0.0.1 and a free port, its output kept in memory.
+    /// Killed (with its children) on dispose.
+    /// </summary>
+    private sealed class ServerProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly ConcurrentQueue<string> _output = new();
+        private readonly string _workDir;
+        private int _fired;
+
+        public ServerProcess(string name, string connectionString)
+        {
+            Name = name;
+            var port = FreePort();
+            BaseAddress = new Uri($"http://127.0.0.1:{port}");
+            var bin = ServerBinFolder();
+            // Its own working directory: anything the server writes relative to it (e.g. data/mail) is thrown away.
+            _workDir = Path.Combine(Path.GetTempPath(), "approvals-two-servers", Guid.NewGuid().ToString("N"));
+            System.IO.Directory.CreateDirectory(_workDir);
+            var start = new ProcessStartInfo(DotnetHost())
+            {
+                WorkingDirectory = _workDir,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var arg in new[] { Path.Combine(bin, "Approvals.Server.dll"), "--urls", BaseAddress.ToString().TrimEnd('/'), "--contentRoot", bin })
+                start.ArgumentList.Add(arg);
+            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+            start.Environment["Storage__Provider"] = "PostgreSql";
+            start.Environment["ConnectionStrings__Approvals"] = connectionString;
+            start.Environment["Examples__Load"] = "true";
+            start.Environment["Examples__Path"] = ApprovalsAppFactory.WorkflowsFolder;
+            start.Environment["Auth__SigningKey"] = ApprovalsAppFactory.SigningKey;
+            start.Environment["Logging__Console__FormatterOptions__ColorBehavior"] = "Disabled";
+            start.Environment.Remove("ASPNETCORE_URLS");
+            _process = new Process { StartInfo = start, EnableRaisingEvents = true };
+            _process.OutputDataReceived += (_, e) => Keep(e.Data);
+            _process.ErrorDataReceived += (_, e) => Keep(e.Data);
+            _process.Start();
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public string Name { get; }
+
+        public Uri BaseAddress { get; }
+
+        /// <summary>Lines "Timer ... fired" this process logged: firings that took effect here.</summary>
+        public int FiredLines => Volatile.Read(ref _fired);
+
+        public bool HasExited => _process.HasExited;
+
+        public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+        private void Keep(string? line)
+        {
+            if (line is null) return;
+            // "Fired 20 timer(s) of case ...": one line per job that took effect, with how many timers it fired.
+            var at = line.IndexOf("Fired ", StringComparison.Ordinal);
+            if (at >= 0 && line.IndexOf(" timer(s) of case", at, StringComparison.Ordinal) is var end and > 0
+                && int.TryParse(line.AsSpan(at + 6, end - at - 6), out var count))
+                Interlocked.Add(ref _fired, count);
+            _output.Enqueue(line);
+            while (_output.Count > 400 && _output.TryDequeue(out _)) { }
+        }
+
+        public string Tail(int lines = 40) => string.Join("\n", _output.TakeLast(lines));
+
+        public async Task WaitHealthyAsync(TimeSpan limit)
+        {
+            using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                if (_process.HasExited)
+                    Assert.Fail($"server {Name} exited with {_process.ExitCode} before it was healthy:\n{Tail()}");
+                try
+                {
+                    if ((await http.GetAsync("/healthz")).IsSuccessStatusCode) return;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    // not listening yet
+                }
+                if (clock.Elapsed > limit) Assert.Fail($"server {Name} was not healthy within {limit.TotalSeconds} s:\n{Tail()}");
+                await Task.Delay(200);
+            }
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    _process.Kill(entireProcessTree: true);
+                    _process.WaitForExit(10_000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // already gone
+            }
+            _process.Dispose();
+            try { System.IO.Directory.Delete(_workDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+
+        private static int FreePort()
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        private static string DotnetHost() =>
+            Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+        /// <summary>src/Approvals.Server/bin/&lt;configuration&gt;/net10.0, preferring this test assembly's configuration.</summary>
+        private static string ServerBinFolder()
+        {
+            var mine = typeof(TwoServerTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration;
+            var root = Path.Combine(ApprovalsAppFactory.RepositoryRoot, "src", "Approvals.Server", "bin");
+            var candidates = new[] { mine, "Debug", "Release" }.Where(c => !string.IsNullOrEmpty(c)).Distinct()
+                .Select(c => Path.Combine(root, c!, "net10.0"))
+                .Where(d => File.Exists(Path.Combine(d, "Approvals.Server.dll")))
+                .ToList();
+            return candidates.FirstOrDefault()
+                ?? throw new InvalidOperationException($"Approvals.Server.dll was not found under {root}/<configuration>/net10.0; build the solution first.");
+        }
+    }
+}
