@@ -20,16 +20,26 @@ public sealed class FireTimerJob(ApprovalsDb db, CaseStore store, TimerScheduler
     public async Task RunAsync(Guid timerId, CancellationToken ct)
     {
         var timer = await db.Timers.AsNoTracking().FirstOrDefaultAsync(t => t.Id == timerId, ct);
-        if (timer is null || timer.Status != nameof(TimerStatus.Pending)) return;
-
-        var early = timer.DueAt - clock.GetUtcNow();
-        if (early > MaxWait)
+        if (timer is null) return;
+        var pending = nameof(TimerStatus.Pending);
+        if (timer.Status != pending)
         {
-            // Woken too soon (a clock moved, or the job was scheduled long ago): back to the scheduler.
-            scheduler.Schedule(timerId, timer.DueAt);
-            return;
+            // This job may stand for all of its case's timers due at one moment: the others still fire
+            // even when the timer it is named after was cancelled meanwhile.
+            var now = clock.GetUtcNow();
+            if (!await db.Timers.AnyAsync(t => t.CaseId == timer.CaseId && t.Status == pending && t.DueAt <= now, ct)) return;
         }
-        if (early > TimeSpan.Zero) await Task.Delay(early, clock, ct);
+        else
+        {
+            var early = timer.DueAt - clock.GetUtcNow();
+            if (early > MaxWait)
+            {
+                // Woken too soon (a clock moved, or the job was scheduled long ago): back to the scheduler.
+                scheduler.Schedule(timer.CaseId, timerId, timer.DueAt);
+                return;
+            }
+            if (early > TimeSpan.Zero) await Task.Delay(early, clock, ct);
+        }
 
         var done = await store.FireDueTimersAsync(timer.CaseId, ct);
         if (done is { Step.Effects.Count: > 0 })
@@ -44,7 +54,6 @@ public sealed class FireTimerJob(ApprovalsDb db, CaseStore store, TimerScheduler
         var status = state?.Timers.FirstOrDefault(t => t.Id == timerId)?.Status ?? TimerStatus.Cancelled;
         if (status == TimerStatus.Pending && state is { IsTerminal: false }) return;
         var settled = status == TimerStatus.Pending ? nameof(TimerStatus.Cancelled) : status.ToString();
-        var pending = nameof(TimerStatus.Pending);
         await db.Timers.Where(t => t.Id == timerId && t.Status == pending)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.Status, settled), ct);
     }

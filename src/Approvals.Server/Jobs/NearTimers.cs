@@ -11,14 +11,16 @@ public sealed class NearTimers(TimeProvider clock, ILogger<NearTimers> log) : ID
 {
     public const string JobIdPrefix = "near:";
 
-    private readonly ConcurrentDictionary<Guid, ITimer> _armed = new();
+    private readonly ConcurrentDictionary<(Guid CaseId, DateTimeOffset DueAt), (Guid TimerId, ITimer Alarm)> _armed = new();
 
-    public void Arm(Guid timerId, TimeSpan delay, Action<Guid> fire)
+    /// <summary>Arms an alarm for the case's timers due at <paramref name="key"/>'s moment, unless one is armed already.</summary>
+    /// <returns>The timer whose job the alarm enqueues.</returns>
+    public Guid Arm((Guid CaseId, DateTimeOffset DueAt) key, Guid timerId, TimeSpan delay, Action<Guid> fire)
     {
-        ITimer? alarm = null;
-        alarm = clock.CreateTimer(_ =>
+        if (_armed.TryGetValue(key, out var existing)) return existing.TimerId;
+        var alarm = clock.CreateTimer(_ =>
         {
-            if (_armed.TryRemove(timerId, out var self)) self.Dispose();
+            if (_armed.TryRemove(key, out var self)) self.Alarm.Dispose();
             try
             {
                 fire(timerId);
@@ -28,13 +30,19 @@ public sealed class NearTimers(TimeProvider clock, ILogger<NearTimers> log) : ID
                 // The sweep will find the row overdue and hand it to Hangfire.
                 log.LogWarning(ex, "Could not enqueue timer {TimerId}; the sweep will retry it", timerId);
             }
-        }, null, delay, Timeout.InfiniteTimeSpan);
-        if (!_armed.TryAdd(timerId, alarm)) alarm.Dispose();
+        }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (!_armed.TryAdd(key, (timerId, alarm)))
+        {
+            alarm.Dispose();
+            return _armed.TryGetValue(key, out existing) ? existing.TimerId : timerId;
+        }
+        alarm.Change(delay, Timeout.InfiniteTimeSpan);
+        return timerId;
     }
 
     public void Dispose()
     {
-        foreach (var alarm in _armed.Values) alarm.Dispose();
+        foreach (var (_, alarm) in _armed.Values) alarm.Dispose();
         _armed.Clear();
     }
 }

@@ -23,9 +23,10 @@ public sealed class SweepTimersJob(ApprovalsDb db, TimerScheduler scheduler, Tim
         var timers = await db.Timers.AsNoTracking()
             .Where(t => t.Status == pending && (t.JobId == null || t.DueAt <= late))
             .OrderBy(t => t.DueAt).Take(Batch)
-            .Select(t => new { t.Id, t.DueAt }).ToListAsync(ct);
+            .Select(t => new { t.Id, t.CaseId, t.DueAt }).ToListAsync(ct);
         if (timers.Count == 0) return;
-        await scheduler.ScheduleAsync(timers.Select(t => (t.Id, t.DueAt)), ct);
+        foreach (var byCase in timers.GroupBy(t => t.CaseId))
+            await scheduler.ScheduleAsync(byCase.Key, byCase.Select(t => (t.Id, t.DueAt)), ct);
         log.LogInformation("Timer sweep scheduled {Count} pending timers", timers.Count);
     }
 }

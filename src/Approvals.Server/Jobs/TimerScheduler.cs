@@ -19,24 +19,28 @@ public sealed class TimerScheduler(ApprovalsDb db, IBackgroundJobClient jobs, Ne
     /// <summary>Timers due within this horizon are armed in-process.</summary>
     public static readonly TimeSpan NearHorizon = TimeSpan.FromMinutes(2);
 
-    public async Task ScheduleAsync(IEnumerable<(Guid Id, DateTimeOffset DueAt)> timers, CancellationToken ct)
+    public async Task ScheduleAsync(Guid caseId, IEnumerable<(Guid Id, DateTimeOffset DueAt)> timers, CancellationToken ct)
     {
         foreach (var (id, dueAt) in timers)
         {
-            var jobId = Schedule(id, dueAt);
+            var jobId = Schedule(caseId, id, dueAt);
             await db.Timers.Where(t => t.Id == id).ExecuteUpdateAsync(s => s.SetProperty(t => t.JobId, jobId), ct);
         }
     }
 
-    /// <summary>Arranges one firing of the timer; returns the Hangfire job id, or <c>near:</c> for an in-process arming.</summary>
-    public string Schedule(Guid timerId, DateTimeOffset dueAt)
+    /// <summary>
+    /// Arranges one firing of the timer; returns the Hangfire job id, or <c>near:</c> and the id of the timer
+    /// whose in-process alarm stands for it. Timers of one case due at the same moment (a fork of waits, the
+    /// reminders of a stage's tasks) share one alarm and one job, which fires them all in one step.
+    /// </summary>
+    public string Schedule(Guid caseId, Guid timerId, DateTimeOffset dueAt)
     {
         var delay = dueAt - clock.GetUtcNow();
         if (delay <= TimeSpan.Zero) return Enqueue(jobs, timerId);
         if (delay <= NearHorizon)
         {
-            near.Arm(timerId, delay, id => Enqueue(jobs, id));
-            return NearTimers.JobIdPrefix + timerId.ToString("N");
+            var alarm = near.Arm((caseId, dueAt), timerId, delay, id => Enqueue(jobs, id));
+            return NearTimers.JobIdPrefix + alarm.ToString("N");
         }
         return jobs.Schedule<FireTimerJob>(j => j.RunAsync(timerId, CancellationToken.None), delay - Lead);
     }

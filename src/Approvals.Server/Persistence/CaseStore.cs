@@ -32,7 +32,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerSche
         await StepWriter.WriteAsync(db, row, workflow.Definition, step, clock.GetUtcNow(), ct);
         row.Version = 1;
         await db.SaveChangesAsync(ct);
-        await ScheduleTimersAsync(step, ct);
+        await ScheduleTimersAsync(row.Id, step, ct);
         return row;
     }
 
@@ -86,7 +86,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerSche
                 await StepWriter.WriteAsync(db, row, workflow.Definition, step, clock.GetUtcNow(), ct);
                 beforeSave?.Invoke(row, step, workflow);
                 await db.SaveChangesAsync(ct);
-                await ScheduleTimersAsync(step, ct);
+                await ScheduleTimersAsync(row.Id, step, ct);
                 return (row, step);
             }
             catch (Exception ex) when (attempt < MaxAttempts && IsLostRace(ex))
@@ -99,8 +99,8 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerSche
     }
 
     /// <summary>Jobs for the timers this step created; only after the commit, so a job never finds its row missing.</summary>
-    private Task ScheduleTimersAsync(Step step, CancellationToken ct) =>
-        timers.ScheduleAsync(step.Effects.OfType<TimerScheduled>().Select(t => (t.Timer.Id, t.Timer.DueAt)), ct);
+    private Task ScheduleTimersAsync(Guid caseId, Step step, CancellationToken ct) =>
+        timers.ScheduleAsync(caseId, step.Effects.OfType<TimerScheduled>().Select(t => (t.Timer.Id, t.Timer.DueAt)), ct);
 
     /// <summary>
     /// A concurrency-token mismatch, a unique-key clash on the audit chain, a serialization failure or
