@@ -92,7 +92,7 @@ public static class JobsSetup
         services.GetRequiredService<IRecurringJobManager>()
             .AddOrUpdate<SweepTimersJob>("sweep-timers", j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         await using var scope = services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<SweepTimersJob>().RunAsync(ct);
+        await scope.ServiceProvider.GetRequiredService<SweepTimersJob>().RunAtStartupAsync(ct);
     }
 
     private sealed class AdminOnly : IDashboardAuthorizationFilter

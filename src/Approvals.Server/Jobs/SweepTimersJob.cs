@@ -16,12 +16,23 @@ public sealed class SweepTimersJob(ApprovalsDb db, TimerScheduler scheduler, Tim
 
     public const int Batch = 20_000;
 
-    public async Task RunAsync(CancellationToken ct)
+    /// <summary>The minute-by-minute sweep (a Hangfire recurring job).</summary>
+    public Task RunAsync(CancellationToken ct) => SweepAsync(rearmNear: false, ct);
+
+    /// <summary>
+    /// The sweep when a server starts. In-process alarms died with the process that armed them, so every
+    /// timer armed that way is armed again here; if the server that armed it is still alive, the timer gets
+    /// two jobs and the second changes nothing.
+    /// </summary>
+    public Task RunAtStartupAsync(CancellationToken ct) => SweepAsync(rearmNear: true, ct);
+
+    private async Task SweepAsync(bool rearmNear, CancellationToken ct)
     {
         var late = clock.GetUtcNow() - config.GetValue("Jobs:OverdueAfter", DefaultOverdue);
         var pending = nameof(TimerStatus.Pending);
         var timers = await db.Timers.AsNoTracking()
-            .Where(t => t.Status == pending && (t.JobId == null || t.DueAt <= late))
+            .Where(t => t.Status == pending && (t.JobId == null || t.DueAt <= late
+                || (rearmNear && t.JobId!.StartsWith(NearTimers.JobIdPrefix))))
             .OrderBy(t => t.DueAt).Take(Batch)
             .Select(t => new { t.Id, t.CaseId, t.DueAt }).ToListAsync(ct);
         if (timers.Count == 0) return;

@@ -137,6 +137,50 @@ public sealed class TwoServerTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(problems.Count == 0, string.Join("\n", problems.Take(20)) + (problems.Count > 20 ? $"\n... {problems.Count - 20} more" : ""));
     }
 
+    [Fact]
+    public async Task KillNine_BetweenSchedulingAndFiring_TimerStillFiresOnTime()
+    {
+        var first = Start("before-kill");
+        await first.WaitHealthyAsync(StartupLimit);
+        var designer = await SignedInAsync(first, "designer@example.org");
+        var definition = ForkOfWaits(1, "PT25S");
+        definition["key"] = "kill-nine-wait";
+        Assert.True((await designer.PutAsJsonAsync("/api/workflows/kill-nine-wait", definition)).IsSuccessStatusCode);
+        Assert.True((await designer.PostAsync("/api/workflows/kill-nine-wait/publish", null)).IsSuccessStatusCode);
+        var requester = await SignedInAsync(first, "hr.officer@example.org");
+        var started = await requester.PostAsJsonAsync("/api/cases", new { workflow = "kill-nine-wait", title = "kill -9", data = new { } });
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        var created = (await started.Content.ReadFromJsonAsync<JsonObject>())!;
+        var id = (string)created["id"]!;
+        var dueAt = created["timers"]!.AsArray().Single()!["dueAt"]!.GetValue<DateTimeOffset>();
+
+        // The timer row and its in-process alarm exist; the process dies before the alarm goes off.
+        await Task.Delay(1000);
+        first.Dispose(); // SIGKILL, no shutdown
+
+        var second = Start("after-kill");
+        await second.WaitHealthyAsync(StartupLimit);
+        var healthyAt = DateTimeOffset.UtcNow;
+        var reader = await SignedInAsync(second, "hr.officer@example.org");
+        var limit = Stopwatch.StartNew();
+        JsonArray audit;
+        while (true)
+        {
+            audit = (await reader.GetFromJsonAsync<JsonArray>($"/api/cases/{id}/audit"))!;
+            if (audit.Any(a => (string)a!["action"]! == "WaitEnded")) break;
+            Assert.True(limit.Elapsed < TimeSpan.FromSeconds(60), $"the Wait never ended after the restart:\n{second.Tail()}");
+            await Task.Delay(200);
+        }
+        var ended = audit.Single(a => (string)a!["action"]! == "WaitEnded")!["at"]!.GetValue<DateTimeOffset>();
+        output.WriteLine($"due {dueAt:O}, ended {ended:O}, late {(ended - dueAt).TotalMilliseconds:0} ms");
+        Assert.True(ended >= dueAt, $"fired early: due {dueAt:O}, ended {ended:O}");
+        // The restart takes a few of the 25 seconds; the timer must then fire at its moment, not a sweep later
+        // (were the machine so slow that the server came up after the due time, as soon as it is up).
+        var expected = dueAt > healthyAt ? dueAt : healthyAt;
+        Assert.True(ended - expected < TimeSpan.FromSeconds(2), $"fired {(ended - expected).TotalSeconds:0.0} s after it could have");
+        Assert.Equal("Approved", (string)(await reader.GetFromJsonAsync<JsonObject>($"/api/cases/{id}"))!["status"]!);
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     /// <summary>Start → Fork → <paramref name="count"/> parallel Waits → Join(all) → End Approved.</summary>
