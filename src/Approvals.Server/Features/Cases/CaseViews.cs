@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Approvals.Engine.Runtime;
 using Approvals.Server.Persistence;
 
@@ -9,7 +10,8 @@ public sealed record TimerView(Guid Id, string Kind, string ActivityId, Guid? Ta
 public sealed record TaskView(
     Guid Id, Guid CaseId, string ActivityId, string? ActivityName, string? Assignee, IReadOnlyList<string> CandidateUsers,
     IReadOnlyList<string> CandidateGroups, string Status, DateTimeOffset CreatedAt, DateTimeOffset? DueAt, string? Decision,
-    string? DecidedBy, DateTimeOffset? DecidedAt, string? Comment, CaseSummary? Case = null)
+    string? DecidedBy, DateTimeOffset? DecidedAt, string? Comment,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CaseSummary? Case = null)
 {
     public static TaskView From(TaskRow t, CaseSummary? summary = null) => new(
         t.Id, t.CaseId, t.ActivityId, t.ActivityName, t.Assignee,
