@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Approvals.Benchmarks.Support;
+using Approvals.Testing;
 using Npgsql;
 
 namespace Approvals.Benchmarks.TimerLateness;

@@ -1,12 +1,9 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using Approvals.Server.Tests.Infrastructure;
+using Approvals.Testing;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -128,8 +125,8 @@ public sealed class TwoServerTests(ITestOutputHelper output) : IAsyncLifetime
         // Both processes fired timers, and between them exactly 500 firings took effect. (A firing that
         // found its timer already fired changes nothing and logs nothing.) Give the loggers a moment to flush.
         await Task.Delay(300);
-        var firedA = a.FiredLines;
-        var firedB = b.FiredLines;
+        var firedA = a.Fired;
+        var firedB = b.Fired;
         output.WriteLine($"firings logged: A {firedA}, B {firedB}; total {total.Elapsed.TotalSeconds:0.0} s");
         if (firedA == 0 || firedB == 0) problems.Add($"both servers must fire timers: A fired {firedA}, B fired {firedB}");
         if (firedA + firedB != Timers) problems.Add($"A fired {firedA} and B fired {firedB}: {firedA + firedB} firings for {Timers} timers");
@@ -216,20 +213,13 @@ public sealed class TwoServerTests(ITestOutputHelper output) : IAsyncLifetime
 
     private ServerProcess Start(string name)
     {
-        var server = new ServerProcess(name, _connectionString!);
+        var server = new ServerProcess(Repository.ServerBin(null), _connectionString!, name: name);
         _servers.Add(server);
         return server;
     }
 
-    private static async Task<HttpClient> SignedInAsync(ServerProcess server, string email)
-    {
-        var client = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        var response = await client.PostAsJsonAsync("/api/auth/token", new { email, password = ApprovalsAppFactory.DemoPassword });
-        Assert.True(response.IsSuccessStatusCode, $"{email} cannot sign in on {server.Name}: {(int)response.StatusCode}");
-        var token = (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["accessToken"]!;
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    private static Task<HttpClient> SignedInAsync(ServerProcess server, string email) =>
+        server.SignInAsync(email, ApprovalsAppFactory.DemoPassword, CancellationToken.None);
 
     private async Task<long> ScalarAsync(string sql)
     {
@@ -253,7 +243,7 @@ public sealed class TwoServerTests(ITestOutputHelper output) : IAsyncLifetime
     private static string Describe(Dictionary<string, int> states) =>
         states.Count == 0 ? "none" : string.Join(", ", states.Select(s => $"{s.Key} {s.Value}"));
 
-    private string Tails() => string.Join("\n", _servers.Select(s => $"--- server {s.Name} (fired {s.FiredLines}) ---\n{s.Tail()}"));
+    private string Tails() => string.Join("\n", _servers.Select(s => $"--- server {s.Name} (fired {s.Fired}) ---\n{s.Tail()}"));
 
     private static string AdminConnection() =>
         Environment.GetEnvironmentVariable(ApprovalsAppFactory.PostgresVariable) is { Length: > 0 } cs
@@ -261,137 +251,4 @@ public sealed class TwoServerTests(ITestOutputHelper output) : IAsyncLifetime
             : throw new InvalidOperationException(
                 $"This test needs {ApprovalsAppFactory.PostgresVariable}, an admin connection string such as " +
                 "'Host=127.0.0.1;Port=55432;Username=postgres;Password=postgres' (./test.sh starts a throwaway server and sets it).");
-
-    /// <summary>
-    /// One <c>dotnet Approvals.Server.dll</c> process on 127.0.0.1 and a free port, its output kept in memory.
-    /// Killed (with its children) on dispose.
-    /// </summary>
-    private sealed class ServerProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly ConcurrentQueue<string> _output = new();
-        private readonly string _workDir;
-        private int _fired;
-
-        public ServerProcess(string name, string connectionString)
-        {
-            Name = name;
-            var port = FreePort();
-            BaseAddress = new Uri($"http://127.0.0.1:{port}");
-            var bin = ServerBinFolder();
-            // Its own working directory: anything the server writes relative to it (e.g. data/mail) is thrown away.
-            _workDir = Path.Combine(Path.GetTempPath(), "approvals-two-servers", Guid.NewGuid().ToString("N"));
-            System.IO.Directory.CreateDirectory(_workDir);
-            var start = new ProcessStartInfo(DotnetHost())
-            {
-                WorkingDirectory = _workDir,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var arg in new[] { Path.Combine(bin, "Approvals.Server.dll"), "--urls", BaseAddress.ToString().TrimEnd('/'), "--contentRoot", bin })
-                start.ArgumentList.Add(arg);
-            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-            start.Environment["Storage__Provider"] = "PostgreSql";
-            start.Environment["ConnectionStrings__Approvals"] = connectionString;
-            start.Environment["Examples__Load"] = "true";
-            start.Environment["Examples__Path"] = ApprovalsAppFactory.WorkflowsFolder;
-            start.Environment["Auth__SigningKey"] = ApprovalsAppFactory.SigningKey;
-            start.Environment["Logging__Console__FormatterOptions__ColorBehavior"] = "Disabled";
-            start.Environment.Remove("ASPNETCORE_URLS");
-            _process = new Process { StartInfo = start, EnableRaisingEvents = true };
-            _process.OutputDataReceived += (_, e) => Keep(e.Data);
-            _process.ErrorDataReceived += (_, e) => Keep(e.Data);
-            _process.Start();
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-        }
-
-        public string Name { get; }
-
-        public Uri BaseAddress { get; }
-
-        /// <summary>Lines "Timer ... fired" this process logged: firings that took effect here.</summary>
-        public int FiredLines => Volatile.Read(ref _fired);
-
-        public bool HasExited => _process.HasExited;
-
-        public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
-
-        private void Keep(string? line)
-        {
-            if (line is null) return;
-            // "Fired 20 timer(s) of case ...": one line per job that took effect, with how many timers it fired.
-            var at = line.IndexOf("Fired ", StringComparison.Ordinal);
-            if (at >= 0 && line.IndexOf(" timer(s) of case", at, StringComparison.Ordinal) is var end and > 0
-                && int.TryParse(line.AsSpan(at + 6, end - at - 6), out var count))
-                Interlocked.Add(ref _fired, count);
-            _output.Enqueue(line);
-            while (_output.Count > 400 && _output.TryDequeue(out _)) { }
-        }
-
-        public string Tail(int lines = 40) => string.Join("\n", _output.TakeLast(lines));
-
-        public async Task WaitHealthyAsync(TimeSpan limit)
-        {
-            using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-            var clock = Stopwatch.StartNew();
-            while (true)
-            {
-                if (_process.HasExited)
-                    Assert.Fail($"server {Name} exited with {_process.ExitCode} before it was healthy:\n{Tail()}");
-                try
-                {
-                    if ((await http.GetAsync("/healthz")).IsSuccessStatusCode) return;
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    // not listening yet
-                }
-                if (clock.Elapsed > limit) Assert.Fail($"server {Name} was not healthy within {limit.TotalSeconds} s:\n{Tail()}");
-                await Task.Delay(200);
-            }
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                if (!_process.HasExited)
-                {
-                    _process.Kill(entireProcessTree: true);
-                    _process.WaitForExit(10_000);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                // already gone
-            }
-            _process.Dispose();
-            try { System.IO.Directory.Delete(_workDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        private static string DotnetHost() =>
-            Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-
-        /// <summary>src/Approvals.Server/bin/&lt;configuration&gt;/net10.0, preferring this test assembly's configuration.</summary>
-        private static string ServerBinFolder()
-        {
-            var mine = typeof(TwoServerTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration;
-            var root = Path.Combine(ApprovalsAppFactory.RepositoryRoot, "src", "Approvals.Server", "bin");
-            var candidates = new[] { mine, "Debug", "Release" }.Where(c => !string.IsNullOrEmpty(c)).Distinct()
-                .Select(c => Path.Combine(root, c!, "net10.0"))
-                .Where(d => File.Exists(Path.Combine(d, "Approvals.Server.dll")))
-                .ToList();
-            return candidates.FirstOrDefault()
-                ?? throw new InvalidOperationException($"Approvals.Server.dll was not found under {root}/<configuration>/net10.0; build the solution first.");
-        }
-    }
 }

@@ -6,11 +6,11 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 
-namespace Approvals.Benchmarks.Support;
+namespace Approvals.Testing;
 
 /// <summary>
 /// One <c>dotnet Approvals.Server.dll</c> on 127.0.0.1 and a free port, on PostgreSQL, with the examples
-/// (demo users) loaded. Its output is counted as it comes (timer firings, lost write races, warnings and
+/// (demo users) loaded; shared by the benchmarks and the multi-process tests (linked into both projects). Its output is counted as it comes (timer firings, lost write races, warnings and
 /// errors) and the last lines are kept. Killed, with its children, on dispose.
 /// </summary>
 public sealed class ServerProcess : IDisposable
@@ -24,10 +24,12 @@ public sealed class ServerProcess : IDisposable
     private readonly StreamWriter? _log;
     private int _fired, _races, _warnings, _errors;
 
-    public ServerProcess(string serverBin, string connectionString, IReadOnlyDictionary<string, string>? settings = null, string? logFile = null)
+    public ServerProcess(string serverBin, string connectionString, IReadOnlyDictionary<string, string>? settings = null,
+        string? logFile = null, string name = "server")
     {
+        Name = name;
         BaseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
-        _workDir = Directory.CreateTempSubdirectory("approvals-bench-server.").FullName;
+        _workDir = System.IO.Directory.CreateTempSubdirectory("approvals-bench-server.").FullName;
         if (logFile is not null) _log = new StreamWriter(logFile) { AutoFlush = false };
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
         {
@@ -55,9 +57,11 @@ public sealed class ServerProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
+    public string Name { get; }
+
     public Uri BaseAddress { get; }
 
-    /// <summary>"Timer ... fired" lines: firings that took effect.</summary>
+    /// <summary>Timers fired here, summed from the "Fired N timer(s) of case ..." lines.</summary>
     public int Fired => Volatile.Read(ref _fired);
 
     /// <summary>"lost a write race" lines (logged at Debug by the case store when Debug is on for it).</summary>
@@ -68,6 +72,8 @@ public sealed class ServerProcess : IDisposable
     public int Errors => Volatile.Read(ref _errors);
 
     public bool HasExited => _process.HasExited;
+
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
     private void Keep(string? line)
     {
@@ -87,14 +93,14 @@ public sealed class ServerProcess : IDisposable
 
     public string Tail(int lines = 30) => string.Join('\n', _tail.TakeLast(lines));
 
-    public async Task WaitHealthyAsync(TimeSpan limit, CancellationToken ct)
+    public async Task WaitHealthyAsync(TimeSpan limit, CancellationToken ct = default)
     {
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         var clock = Stopwatch.StartNew();
         while (true)
         {
             ct.ThrowIfCancellationRequested();
-            if (_process.HasExited) throw new InvalidOperationException($"The server exited ({_process.ExitCode}) before it was healthy:\n{Tail()}");
+            if (_process.HasExited) throw new InvalidOperationException($"Server {Name} exited ({_process.ExitCode}) before it was healthy:\n{Tail()}");
             try
             {
                 if ((await http.GetAsync("/healthz", ct)).IsSuccessStatusCode) return;
@@ -103,7 +109,7 @@ public sealed class ServerProcess : IDisposable
             {
                 // not listening yet
             }
-            if (clock.Elapsed > limit) throw new TimeoutException($"The server was not healthy within {limit.TotalSeconds} s:\n{Tail()}");
+            if (clock.Elapsed > limit) throw new TimeoutException($"Server {Name} was not healthy within {limit.TotalSeconds} s:\n{Tail()}");
             await Task.Delay(200, ct);
         }
     }
@@ -136,7 +142,7 @@ public sealed class ServerProcess : IDisposable
         }
         _process.Dispose();
         if (_log is not null) lock (_log) _log.Dispose();
-        try { Directory.Delete(_workDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { System.IO.Directory.Delete(_workDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     private static int FreePort()

@@ -1,4 +1,4 @@
-namespace Approvals.Benchmarks.Support;
+namespace Approvals.Testing;
 
 public static class Repository
 {
