@@ -176,7 +176,7 @@ internal sealed partial class CaseRun
         stage.Voters.Add(Actor);
         CancelTaskTimers(task.Id);
         _effects.Add(new TaskChanged(task));
-        Audit(AuditActions.TaskDecided, task.ActivityId, task.Id, d.Comment, new JsonObject { ["decision"] = DecisionName(d.Decision) });
+        Audit(AuditActions.TaskDecided, task.ActivityId, task.Id, d.Comment, new JsonObject { ["decision"] = DecisionNames.Of(d.Decision) });
         RecordDecision(task);
 
         var port = Count(stage, d.Decision);
@@ -214,7 +214,7 @@ internal sealed partial class CaseRun
         {
             // "at" as a JSON string, not a typed DateTimeOffset value: the state must serialise to the same bytes
             // before and after a trip through storage.
-            ["by"] = task.DecidedBy, ["decision"] = DecisionName(task.Decision!.Value), ["comment"] = task.Comment,
+            ["by"] = task.DecidedBy, ["decision"] = DecisionNames.Of(task.Decision!.Value), ["comment"] = task.Comment,
             ["at"] = JsonValue.Create(JsonSerializer.SerializeToElement(task.DecidedAt)),
         });
     }
@@ -297,6 +297,4 @@ internal sealed partial class CaseRun
         foreach (var timer in state.PendingTimers.Where(t => t.TaskId == task.Id && t.Kind == TimerKind.Reminder).ToList()) CancelTimer(timer.Id);
         ArmReminders(task, review);
     }
-
-    private static string DecisionName(Decision d) => DecisionNames.Of(d);
 }

@@ -32,13 +32,7 @@ public static class ListCases
     public static void Map(RouteGroupBuilder cases) =>
         cases.MapGet("/", (ClaimsPrincipal user, IMediator mediator, string? status, string? workflow, int? page) => RefusalResults.Run(async () =>
             {
-                string? s = null;
-                if (!string.IsNullOrWhiteSpace(status))
-                {
-                    if (!Enum.TryParse<Runtime.CaseStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
-                        throw RequestInvalid.Field("status", $"'{status}' is not a case status: {string.Join(", ", Enum.GetNames<Runtime.CaseStatus>())}.");
-                    s = parsed.ToString();
-                }
+                var s = RequestInvalid.EnumFilter<Runtime.CaseStatus>(status, "status", "a case status");
                 if (page is < 1) throw RequestInvalid.Field("page", "page starts at 1.");
                 var w = string.IsNullOrWhiteSpace(workflow) ? null : workflow.Trim();
                 return Results.Ok(await mediator.Send(new Query(user, s, w, page ?? 1)));

@@ -40,13 +40,7 @@ public static class ListTasks
     public static void Map(RouteGroupBuilder tasks) =>
         tasks.MapGet("/", (ClaimsPrincipal user, IMediator mediator, string? status) => RefusalResults.Run(async () =>
             {
-                string? s = null;
-                if (!string.IsNullOrWhiteSpace(status))
-                {
-                    if (!Enum.TryParse<Runtime.ReviewTaskStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
-                        throw RequestInvalid.Field("status", $"'{status}' is not a task status: Open, Completed or Cancelled.");
-                    s = parsed.ToString();
-                }
+                var s = RequestInvalid.EnumFilter<Runtime.ReviewTaskStatus>(status, "status", "a task status");
                 return Results.Ok(await mediator.Send(new Query(user, s)));
             }))
             .WithName("ListTasks")
