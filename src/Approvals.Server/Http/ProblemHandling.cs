@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Approvals.Engine.Runtime;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Mvc;
@@ -45,7 +46,16 @@ public static partial class ProblemHandling
         public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
         {
             ProblemDetails details;
-            if (exception is BadHttpRequestException bad)
+            if (exception is EngineRefusal refusal)
+            {
+                details = DetailsOf(refusal);
+            }
+            else if (exception is RequestInvalid invalid)
+            {
+                details = Problems.Details(StatusCodes.Status400BadRequest, invalid.Message,
+                    invalid.Errors.Count == 1 ? invalid.Errors[0].Message : $"{invalid.Errors.Count} problems were found.", invalid.Errors);
+            }
+            else if (exception is BadHttpRequestException bad)
             {
                 var (field, message) = Describe(bad);
                 details = Problems.Details(bad.StatusCode, "The request is not valid.", message, [new ApiError(field, message, "bad-request")]);
@@ -64,6 +74,15 @@ public static partial class ProblemHandling
             http.Response.StatusCode = details.Status!.Value;
             return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = details, Exception = null });
         }
+
+        /// <summary>The one mapping of a domain refusal to its problem: 404, 403, 409 or 400 naming the field.</summary>
+        internal static ProblemDetails DetailsOf(EngineRefusal r) => r.Kind switch
+        {
+            RefusalKind.NotFound => Problems.Details(StatusCodes.Status404NotFound, "Not found", r.Message),
+            RefusalKind.Forbidden => Problems.Details(StatusCodes.Status403Forbidden, "Forbidden", r.Message),
+            RefusalKind.Conflict => Problems.Details(StatusCodes.Status409Conflict, "Conflict", r.Message),
+            _ => Problems.Details(StatusCodes.Status400BadRequest, "The request is not valid.", r.Message, [new ApiError(r.Field, r.Message)]),
+        };
 
         private static (string? Field, string Message) Describe(BadHttpRequestException bad)
         {

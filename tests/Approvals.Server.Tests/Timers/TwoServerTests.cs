@@ -172,9 +172,11 @@ public sealed class TwoServerTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"due {dueAt:O}, ended {ended:O}, late {(ended - dueAt).TotalMilliseconds:0} ms");
         Assert.True(ended >= dueAt, $"fired early: due {dueAt:O}, ended {ended:O}");
         // The restart takes a few of the 25 seconds; the timer must then fire at its moment, not a sweep later
-        // (were the machine so slow that the server came up after the due time, as soon as it is up).
+        // (were the machine so slow that the server came up after the due time, as soon as it is up). The bound
+        // is far below the minute sweep but leaves room for a loaded CI machine; lateness itself is measured
+        // by the timer benchmark, not here.
         var expected = dueAt > healthyAt ? dueAt : healthyAt;
-        Assert.True(ended - expected < TimeSpan.FromSeconds(2), $"fired {(ended - expected).TotalSeconds:0.0} s after it could have");
+        Assert.True(ended - expected < TimeSpan.FromSeconds(15), $"fired {(ended - expected).TotalSeconds:0.0} s after it could have");
         Assert.Equal("Approved", (string)(await reader.GetFromJsonAsync<JsonObject>($"/api/cases/{id}"))!["status"]!);
     }
 
