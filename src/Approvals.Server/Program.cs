@@ -34,6 +34,9 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
     o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+    // Two readers of {"riskScore": 10, "riskScore": 90} may pick different values: a duplicate key is a 400.
+    o.SerializerOptions.AllowDuplicateProperties = false;
+    o.SerializerOptions.Converters.Add(new UniqueKeysJsonObjectConverter());
 });
 builder.Services.AddApprovalsProblems();
 builder.Services.AddApprovalsStorage();
@@ -47,6 +50,7 @@ builder.Services.AddSingleton<WorkflowCatalog>();
 builder.Services.AddScoped<CaseStore>();
 builder.Services.AddApprovalsJobs();
 builder.Services.AddOpenApi();
+builder.Services.WithoutContentTypeRouting();
 
 var app = builder.Build();
 
@@ -54,6 +58,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseJsonBodies();
 
 app.MapJobsDashboard();
 app.MapOpenApi().AllowAnonymous();
@@ -70,9 +75,10 @@ api.MapDirectoryEndpoints();
 api.MapWorkflowEndpoints();
 api.MapCalendarEndpoints();
 
-// Anything else under /api is an unknown route: a 404 problem, not a 401 for a route that is not there.
+// Anything else under /api is an unknown route: a 404 problem for a signed-in caller. Anonymous callers are
+// told 401 first, whatever they asked for.
 app.MapFallback("/api/{**path}", (HttpContext http) =>
-    Problems.NotFound($"There is nothing at {http.Request.Method} {http.Request.Path}.")).AllowAnonymous();
+    Problems.NotFound($"There is nothing at {http.Request.Method} {http.Request.Path}.")).RequireAuthorization();
 
 await StartupTasks.RunAsync(app);
 await JobsSetup.StartTimersAsync(app.Services, CancellationToken.None);

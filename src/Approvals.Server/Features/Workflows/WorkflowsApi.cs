@@ -27,7 +27,7 @@ public static class WorkflowsApi
 /// <summary>Shared by the workflow slices: reading definition bodies, checking keys, shaping errors.</summary>
 public static partial class WorkflowJson
 {
-    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false };
 
     public static bool IsKey(string key) => KeyPattern().IsMatch(key);
 
