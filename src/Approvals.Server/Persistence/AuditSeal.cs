@@ -118,14 +118,14 @@ public sealed class AuditChain
             expected++;
         }
         var last = expected - 1;
-        var lastSealAtCount = @case.AuditCount >= 1 && @case.AuditCount <= last ? rows.Single(r => r.Seq == @case.AuditCount).Hash : "";
-        if (@case.AuditSeal != HeadSeal(key, @case.Id, @case.AuditCount, lastSealAtCount))
-            return (Math.Min(last, @case.AuditCount) + 1,
-                $"The case's own audit seal was altered: it no longer vouches for {@case.AuditCount} entries; entries after {Math.Min(last, @case.AuditCount)} may have been deleted.");
-        if (last < @case.AuditCount)
-            return (last + 1, $"The last {@case.AuditCount - last} entries were deleted: the case recorded {@case.AuditCount}, {last} are left.");
-        if (last > @case.AuditCount)
-            return (@case.AuditCount + 1, $"Entries after {@case.AuditCount} are not covered by the case's seal.");
+        var count = @case.AuditCount;
+        if (last < count)
+            return (last + 1, $"The last {count - last} entries were deleted: the case recorded {count}, {last} are left.");
+        var sealAtCount = count == 0 ? "" : rows.Single(r => r.Seq == count).Hash;
+        if (@case.AuditSeal != HeadSeal(key, @case.Id, count, sealAtCount))
+            return (count + 1, $"The case's own audit seal was altered: it no longer vouches for its {count} entries; entries after {count} may have been deleted.");
+        if (last > count)
+            return (count + 1, $"Entries after {count} are not covered by the case's seal.");
         return (null, null);
     }
 
