@@ -75,9 +75,17 @@ public sealed class AuditChain
     /// </summary>
     public static async Task<AuditChain> TailAsync(ApprovalsDb db, CaseRow row, CancellationToken ct)
     {
-        var last = row.AuditCount == 0 ? null
-            : await db.Audit.Where(a => a.CaseId == row.Id && a.Seq == row.AuditCount).Select(a => a.Hash).FirstOrDefaultAsync(ct);
-        return new AuditChain(KeyOf(db), row, last ?? "");
+        if (row.AuditCount > 0)
+        {
+            var last = await db.Audit.Where(a => a.CaseId == row.Id && a.Seq == row.AuditCount).Select(a => a.Hash).FirstOrDefaultAsync(ct);
+            return new AuditChain(KeyOf(db), row, last ?? "");
+        }
+        // No count yet: a new case, or one the one-time upgrade left alone. Continue after whatever rows exist, so
+        // the case keeps working; rows that were never sealed with the key still verify as rewritten.
+        var tail = await db.Audit.Where(a => a.CaseId == row.Id).OrderByDescending(a => a.Seq)
+            .Select(a => new { a.Seq, a.Hash }).FirstOrDefaultAsync(ct);
+        if (tail is not null) row.AuditCount = tail.Seq;
+        return new AuditChain(KeyOf(db), row, tail?.Hash ?? "");
     }
 
     public AuditRow Next(AuditEntry e)
