@@ -208,6 +208,19 @@ public abstract class AuditSealTests(StorageProvider provider) : IAsyncLifetime
         Assert.False((bool)verdict["valid"]!);
         Assert.Equal(1, (int)verdict["firstBrokenSeq"]!);
     }
+
+    [Fact]
+    public async Task Verify_UnderAnotherKey_FirstRowReportedRewritten()
+    {
+        // The seal is keyed: the same untouched rows do not verify under a key other than the one that sealed them.
+        var id = await CaseWithHistoryAsync();
+
+        _app = await _app.RestartAsync(new Dictionary<string, string?> { ["Audit:Key"] = "another-audit-key-from-the-secret-store-0123456789" });
+
+        var verdict = await VerifyAsync(id);
+        Assert.False((bool)verdict["valid"]!);
+        Assert.Equal(1, (int)verdict["firstBrokenSeq"]!);
+    }
 }
 
 public sealed class AuditSealTestsSqlite() : AuditSealTests(StorageProvider.Sqlite);
