@@ -41,6 +41,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 builder.Services.AddApprovalsProblems();
 builder.Services.AddApprovalsStorage();
 builder.Services.AddApprovalsAuth(builder.Configuration);
+builder.Services.AddApprovalsAudit();
 builder.Services.AddMediator((Mediator.MediatorOptions o) =>
 {
     o.ServiceLifetime = ServiceLifetime.Scoped;
@@ -66,7 +67,7 @@ app.MapScalarApiReference().AllowAnonymous();
 
 CheckHealth.Map(app);
 GetWorkflowSchema.Map(app);
-IssueToken.Map(app);
+app.MapAuthEndpoints();
 
 var api = app.MapGroup("/api").RequireAuthorization();
 api.MapCaseEndpoints();

@@ -17,6 +17,9 @@ public static class AuthSetup
         JwtSecurityTokenHandler.DefaultMapInboundClaims = false;
         services.AddSingleton<SigningKeys>();
         services.AddSingleton<TokenIssuer>();
+        services.AddSingleton<StandingCache>();
+        services.AddSingleton<StandingChanges>();
+        services.AddHostedService<DirectoryListener>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
         {
             o.MapInboundClaims = false;
@@ -28,9 +31,13 @@ public static class AuthSetup
                 NameClaimType = CurrentUser.EmailClaim,
                 RoleClaimType = CurrentUser.RoleClaim,
                 ClockSkew = TimeSpan.FromSeconds(30),
+                RequireExpirationTime = true,
+                RequireSignedTokens = true,
+                ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
             };
             // A browser cannot send a bearer header to the Hangfire dashboard: there the token may come as
-            // ?access_token=... once, and is then kept in an HttpOnly cookie scoped to /hangfire.
+            // ?access_token=... once, and is then kept in an HttpOnly cookie scoped to /hangfire, set only after
+            // the token proved valid and an administrator's (SessionCheck).
             o.Events = new JwtBearerEvents
             {
                 OnMessageReceived = context =>
@@ -40,14 +47,13 @@ public static class AuthSetup
                     if (request.Query["access_token"].FirstOrDefault() is { Length: > 0 } token)
                     {
                         context.Token = token;
-                        context.Response.Cookies.Append(DashboardCookie, token, new CookieOptions
-                        {
-                            HttpOnly = true, Path = DashboardPath, SameSite = SameSiteMode.Strict, Secure = request.IsHttps,
-                        });
+                        context.HttpContext.Items[SessionCheck.DashboardTokenItem] = token;
                     }
                     else if (request.Cookies[DashboardCookie] is { Length: > 0 } kept) context.Token = kept;
                     return Task.CompletedTask;
                 },
+                OnTokenValidated = SessionCheck.OnTokenValidated,
+                OnChallenge = SessionCheck.OnChallenge,
             };
         });
         // The key is only known once the database is up, so it is resolved per token rather than fixed here.
@@ -60,8 +66,9 @@ public static class AuthSetup
                 o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, p) =>
                 {
                     var now = clock.GetUtcNow().UtcDateTime;
-                    return (notBefore is null || notBefore.Value <= now + p.ClockSkew)
-                        && (expires is null || expires.Value >= now - p.ClockSkew);
+                    // This delegate replaces the library's own check, RequireExpirationTime included: no expiry, no entry.
+                    return expires is not null && (notBefore is null || notBefore.Value <= now + p.ClockSkew)
+                        && expires.Value >= now - p.ClockSkew;
                 };
             });
 

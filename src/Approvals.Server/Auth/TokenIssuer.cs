@@ -5,7 +5,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Approvals.Server.Auth;
 
-/// <summary>Writes HMAC-SHA256 access tokens for a directory user.</summary>
+/// <summary>Writes HMAC-SHA256 access tokens for a directory user: identity, roles, stamp, a unique id and an expiry.</summary>
 public sealed class TokenIssuer(SigningKeys keys, TimeProvider clock, IConfiguration config)
 {
     public TimeSpan Lifetime => TimeSpan.TryParse(config["Auth:TokenLifetime"], out var t) && t > TimeSpan.Zero ? t : TimeSpan.FromHours(8);
@@ -18,6 +18,9 @@ public sealed class TokenIssuer(SigningKeys keys, TimeProvider clock, IConfigura
             new(JwtRegisteredClaimNames.Sub, user.Email),
             new(CurrentUser.EmailClaim, user.Email),
             new(CurrentUser.NameClaim, user.DisplayName),
+            // The stamp ties the token to the user's standing when it was issued; the id lets logout end this token alone.
+            new(SessionCheck.StampClaim, user.SecurityStamp),
+            new(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString("N")),
         };
         claims.AddRange(user.Roles.Select(r => new Claim(CurrentUser.RoleClaim, r)));
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor

@@ -19,7 +19,12 @@ public static class StartupTasks
         await db.MigrateAsync(ct);
         log.LogInformation("Database ready ({Provider})", db.Database.ProviderName);
         await sp.GetRequiredService<SigningKeys>().LoadAsync(db, ct);
-        await EnsureBootstrapAdmin.RunAsync(db, app.Configuration, clock, log, ct);
+        var auditKeys = sp.GetRequiredService<AuditKeys>();
+        await auditKeys.LoadAsync(db, ct);
+        if (!auditKeys.FromConfiguration)
+            log.LogWarning("Audit:Key is not set: the audit seal key was generated and is kept in the database it protects; set Audit__Key from a secret store");
+        await AuditSealUpgrade.RunAsync(db, auditKeys, clock, log, ct);
+        await EnsureBootstrapAdmin.RunAsync(db, app.Configuration, clock, sp.GetRequiredService<StandingChanges>(), log, ct);
 
         if (LoadExamples.Enabled(app.Configuration))
         {

@@ -22,6 +22,7 @@ public class ApprovalsDb(DbContextOptions options) : DbContext(options)
     public DbSet<IdempotencyRow> IdempotencyKeys => Set<IdempotencyRow>();
     public DbSet<SettingRow> Settings => Set<SettingRow>();
     public DbSet<CalendarRow> Calendars => Set<CalendarRow>();
+    public DbSet<RevokedTokenRow> RevokedTokens => Set<RevokedTokenRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -32,6 +33,16 @@ public class ApprovalsDb(DbContextOptions options) : DbContext(options)
             e.Property(x => x.Email).HasMaxLength(320);
             e.Property(x => x.DisplayName).HasMaxLength(200);
             e.Property(x => x.Manager).HasMaxLength(320);
+            e.Property(x => x.SecurityStamp).HasMaxLength(64);
+        });
+        b.Entity<RevokedTokenRow>(e =>
+        {
+            e.ToTable("RevokedTokens");
+            e.HasKey(x => x.Jti);
+            e.Property(x => x.Jti).HasMaxLength(64);
+            e.Property(x => x.Email).HasMaxLength(320);
+            e.HasIndex(x => x.Email);
+            e.HasIndex(x => x.ExpiresAt);
         });
         b.Entity<GroupRow>(e =>
         {
@@ -65,6 +76,7 @@ public class ApprovalsDb(DbContextOptions options) : DbContext(options)
             e.Property(x => x.Version).IsConcurrencyToken();
             e.Property(x => x.Status).HasMaxLength(32);
             e.Property(x => x.Outcome).HasMaxLength(32);
+            e.Property(x => x.AuditSeal).HasMaxLength(64);
             e.HasIndex(x => x.Requester);
             e.HasIndex(x => x.Status);
             e.HasIndex(x => x.WorkflowKey);

@@ -11,8 +11,29 @@ public class UserRow
     public string PasswordHash { get; set; } = "";
     public List<string> Roles { get; set; } = [];
     public string? Manager { get; set; }
+
+    /// <summary>A disabled user cannot sign in, and every token they hold is refused.</summary>
+    public bool Disabled { get; set; }
+
+    /// <summary>
+    /// Random; replaced whenever the user's password, roles, groups or disabled flag change. Tokens carry the
+    /// stamp they were issued with and are refused once it differs. Empty for rows from before stamps existed
+    /// (a stamp is given at the next sign-in).
+    /// </summary>
+    public string SecurityStamp { get; set; } = NewStamp();
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    public static string NewStamp() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+}
+
+/// <summary>A token ended by <c>POST /api/auth/logout</c>, kept until it would have expired anyway.</summary>
+public class RevokedTokenRow
+{
+    public string Jti { get; set; } = "";
+    public string Email { get; set; } = "";
+    public DateTimeOffset ExpiresAt { get; set; }
 }
 
 public class GroupRow
@@ -63,6 +84,12 @@ public class CaseRow
 
     /// <summary>Optimistic concurrency: bump it on every write; a lost race fails SaveChanges.</summary>
     public int Version { get; set; }
+
+    /// <summary>How many audit rows the case has written; a deleted tail or history shows against it.</summary>
+    public int AuditCount { get; set; }
+
+    /// <summary>Keyed seal over (case, <see cref="AuditCount"/>, last audit row's seal); see <c>AuditChain</c>.</summary>
+    public string AuditSeal { get; set; } = "";
 }
 
 public class TaskRow
@@ -120,7 +147,10 @@ public class OutboxRow
     public string? LastError { get; set; }
 }
 
-/// <summary>One line of a case's history. Insert-only; <see cref="Hash"/> chains it to the previous line.</summary>
+/// <summary>
+/// One line of a case's history. Insert-only; <see cref="Hash"/> is its seal, a keyed MAC over its content and
+/// <see cref="PrevHash"/>, the seal of the line before.
+/// </summary>
 public class AuditRow
 {
     public long Id { get; set; }

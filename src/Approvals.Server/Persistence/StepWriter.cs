@@ -37,7 +37,7 @@ public static class StepWriter
         var timers = changedTimerIds.Count == 0
             ? new Dictionary<Guid, TimerRow>()
             : await db.Timers.Where(t => changedTimerIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
-        var chain = await AuditChain.TailAsync(db, row.Id, ct);
+        var chain = await AuditChain.TailAsync(db, row, ct);
 
         for (var i = 0; i < step.Effects.Count; i++)
         {
@@ -109,61 +109,5 @@ public static class StepWriter
         var text = $"{caseId}|{version}|{index}|{n.Event}|{n.Template}|{n.ActivityId}|{n.TaskId}|{string.Join(',', n.To)}";
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text));
         return new Guid(hash.AsSpan(0, 16));
-    }
-}
-
-/// <summary>
-/// The audit trail is insert-only and chained: each row holds the hash of the row before it and of its
-/// own canonical content, so a changed or deleted row is detectable. (CaseId, Seq) is unique, so two
-/// writers that raced on one case cannot both extend the chain.
-/// </summary>
-public sealed class AuditChain
-{
-    private readonly Guid _caseId;
-    private int _seq;
-    private string _hash;
-
-    private AuditChain(Guid caseId, int seq, string hash) => (_caseId, _seq, _hash) = (caseId, seq, hash);
-
-    public static async Task<AuditChain> TailAsync(ApprovalsDb db, Guid caseId, CancellationToken ct)
-    {
-        var tail = await db.Audit.Where(a => a.CaseId == caseId).OrderByDescending(a => a.Seq)
-            .Select(a => new { a.Seq, a.Hash }).FirstOrDefaultAsync(ct);
-        return new AuditChain(caseId, tail?.Seq ?? 0, tail?.Hash ?? "");
-    }
-
-    public AuditRow Next(AuditEntry e)
-    {
-        var row = new AuditRow
-        {
-            CaseId = _caseId, Seq = ++_seq, At = e.At, Actor = e.Actor, Action = e.Action, ActivityId = e.ActivityId,
-            TaskId = e.TaskId, Comment = e.Comment, DetailsJson = e.Details?.ToJsonString(), PrevHash = _hash,
-        };
-        row.Hash = HashOf(row);
-        _hash = row.Hash;
-        return row;
-    }
-
-    public static string HashOf(AuditRow r)
-    {
-        var canonical = new JsonObject
-        {
-            ["caseId"] = r.CaseId, ["seq"] = r.Seq, ["at"] = r.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture), ["actor"] = r.Actor, ["action"] = r.Action,
-            ["activityId"] = r.ActivityId, ["taskId"] = r.TaskId, ["comment"] = r.Comment, ["details"] = r.DetailsJson, ["prev"] = r.PrevHash,
-        }.ToJsonString();
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical))).ToLowerInvariant();
-    }
-
-    /// <summary>The sequence number of the first row that no longer matches its hash or link, or null when the chain holds.</summary>
-    public static int? FirstBroken(IReadOnlyList<AuditRow> rows)
-    {
-        var prev = "";
-        var expected = 1;
-        foreach (var r in rows.OrderBy(r => r.Seq))
-        {
-            if (r.Seq != expected++ || r.PrevHash != prev || r.Hash != HashOf(r)) return r.Seq;
-            prev = r.Hash;
-        }
-        return null;
     }
 }

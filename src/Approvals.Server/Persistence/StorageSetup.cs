@@ -81,8 +81,36 @@ public static class StorageSetup
                 await db.Database.CloseConnectionAsync();
             }
         }
-        await db.Database.MigrateAsync(ct);
+        if (!db.Database.IsNpgsql())
+        {
+            await db.Database.MigrateAsync(ct);
+            return;
+        }
+        // EF Core's own lock on PostgreSQL is a table lock held per migration transaction: with several pending
+        // migrations, two servers starting at once interleave and the second applies one the first already did
+        // ("column ... already exists"). A session advisory lock on the connection EF then uses serializes the
+        // whole run; the second server finds everything applied. The lock ends with the session if we die.
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(" + MigrationLockKey + ")", ct);
+            try
+            {
+                await db.Database.MigrateAsync(ct);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(" + MigrationLockKey + ")", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
+
+    /// <summary>Any fixed number: the advisory lock that lets one server at a time migrate a PostgreSQL database.</summary>
+    private const string MigrationLockKey = "4706349925050761521"; // 0x4150_5052_4F56_4131, "APPROVA1"
 
     private sealed class SqliteBusyTimeout : DbConnectionInterceptor
     {

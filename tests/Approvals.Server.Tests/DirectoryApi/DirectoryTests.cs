@@ -121,6 +121,106 @@ public abstract class DirectoryTests(ApprovalsAppFactory app)
         var board = groups.Single(g => (string?)g!["name"] == "vetting-board")!;
         Assert.Equal(3, board["members"]!.AsArray().Count);
     }
+
+    [Theory]
+    [InlineData("Mallory\u202Egnp.exe")]   // right-to-left override
+    [InlineData("Ad\u200Bmin")]            // zero-width space
+    [InlineData("Line\nbreak")]            // control
+    [InlineData("\u2067Isolate\u2069")]   // bidirectional isolate
+    public async Task PutUser_DisplayNameWithHiddenCharacters_BadRequestNamingDisplayName(string displayName)
+    {
+        var admin = await Admin();
+        var problem = await Problem.AssertAsync(
+            await admin.PutAsJsonAsync("/api/directory/users/hidden.name@example.org", new { displayName, password = "whatever-123", roles = new[] { "reviewer" } }),
+            HttpStatusCode.BadRequest);
+
+        Assert.Equal(["displayName"], Problem.Fields(problem));
+        Assert.Null(await FindUser(admin, "hidden.name@example.org"));
+    }
+
+    [Fact]
+    public async Task PutUser_EmailWithZeroWidthCharacter_BadRequestNamingEmail()
+    {
+        var admin = await Admin();
+        var problem = await Problem.AssertAsync(
+            await admin.PutAsJsonAsync("/api/directory/users/admin%E2%80%8D@example.org", new { password = "whatever-123", roles = new[] { "admin" } }),
+            HttpStatusCode.BadRequest);
+
+        Assert.Equal(["email"], Problem.Fields(problem));
+    }
+
+    [Fact]
+    public async Task PutGroup_MemberWithBidiOverride_BadRequestNamingMember()
+    {
+        var admin = await Admin();
+        var problem = await Problem.AssertAsync(
+            await admin.PutAsJsonAsync("/api/directory/groups/spoofed", new { members = new[] { "legal@example.org", "\u202Elegal@example.org" } }),
+            HttpStatusCode.BadRequest);
+
+        Assert.Equal(["members[1]"], Problem.Fields(problem));
+    }
+
+    [Fact]
+    public async Task IssueToken_EmailWithControlCharacter_BadRequestNamingEmail()
+    {
+        var problem = await Problem.AssertAsync(
+            await app.Anonymous().PostAsJsonAsync("/api/auth/token", new { email = "admin@example.org\u0000", password = "admin1234" }),
+            HttpStatusCode.BadRequest);
+
+        Assert.Equal(["email"], Problem.Fields(problem));
+    }
+
+    [Fact]
+    public async Task PutUser_NonLatinDisplayName_Accepted()
+    {
+        var admin = await Admin();
+        var response = await admin.PutAsJsonAsync("/api/directory/users/arabic.name@example.org",
+            new { displayName = "\u0645\u062D\u0645\u062F \u0639\u0644\u064A", password = "whatever-123", roles = new[] { "reviewer" } });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task PutUser_Disabled_ListedAsDisabled()
+    {
+        var admin = await Admin();
+        await admin.PutAsJsonAsync("/api/directory/users/leaver@example.org", new { password = "whatever-123", roles = new[] { "reviewer" } });
+
+        await admin.PutAsJsonAsync("/api/directory/users/leaver@example.org", new { disabled = true });
+
+        Assert.True((bool)(await FindUser(admin, "leaver@example.org"))!["disabled"]!);
+    }
+
+    [Fact]
+    public async Task DeleteUser_Unknown_NotFound()
+    {
+        await Problem.AssertAsync(await (await Admin()).DeleteAsync("/api/directory/users/nobody.here@example.org"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task DeleteUser_WhoIsSomeonesManager_ConflictAndKept()
+    {
+        var admin = await Admin();
+        var problem = await Problem.AssertAsync(await admin.DeleteAsync("/api/directory/users/director@example.org"), HttpStatusCode.Conflict);
+
+        Assert.Contains("finance.officer@example.org", (string?)problem["detail"]);
+        Assert.NotNull(await FindUser(admin, "director@example.org"));
+    }
+
+    [Fact]
+    public async Task DeleteUser_Existing_GoneFromUsersAndGroups()
+    {
+        var admin = await Admin();
+        await admin.PutAsJsonAsync("/api/directory/users/gone@example.org", new { password = "whatever-123", roles = new[] { "reviewer" }, groups = new[] { "finance" } });
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync("/api/directory/users/gone@example.org")).StatusCode);
+
+        Assert.Null(await FindUser(admin, "gone@example.org"));
+        var groups = (await admin.GetFromJsonAsync<JsonArray>("/api/directory/groups"))!;
+        Assert.DoesNotContain("gone@example.org", groups.Single(g => (string?)g!["name"] == "finance")!["members"]!.AsArray().Select(m => (string?)m));
+        await Problem.AssertAsync(await app.Anonymous().PostAsJsonAsync("/api/auth/token", new { email = "gone@example.org", password = "whatever-123" }),
+            HttpStatusCode.Unauthorized);
+    }
 }
 
 public sealed class DirectoryTestsSqlite(SqliteApp app) : DirectoryTests(app), IClassFixture<SqliteApp>;

@@ -1,7 +1,9 @@
 using Approvals.Server.Auth;
+using Approvals.Server.Features.Directory;
 using Approvals.Server.Http;
 using Approvals.Server.Persistence;
 using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Server.Features.Auth;
@@ -15,33 +17,44 @@ public static class IssueToken
 
     public sealed record Token(string AccessToken, int ExpiresIn, string TokenType = "Bearer");
 
-    public sealed class Handler(ApprovalsDb db, TokenIssuer issuer) : ICommandHandler<Command, Token?>
+    public sealed class Handler(ApprovalsDb db, TokenIssuer issuer, StandingChanges changes) : ICommandHandler<Command, Token?>
     {
         public async ValueTask<Token?> Handle(Command c, CancellationToken ct)
         {
-            var email = c.Email.Trim().ToLowerInvariant();
+            var email = DirectoryRules.NormalizeEmail(c.Email);
             var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Email == email, ct);
-            // Unknown user and wrong password get the same answer, after the same work.
-            if (!Passwords.Verify(user, c.Password)) return null;
-            return new Token(issuer.Issue(user!), (int)issuer.Lifetime.TotalSeconds);
+            // Unknown user, disabled user and wrong password get the same answer, after the same work.
+            if (!Passwords.Verify(user, c.Password) || user!.Disabled) return null;
+            if (user.SecurityStamp.Length == 0) user = await GiveStampAsync(user, ct);
+            return new Token(issuer.Issue(user), (int)issuer.Lifetime.TotalSeconds);
+        }
+
+        // A user from before stamps existed gets one at first sign-in. Two sign-ins at once must not each write
+        // their own (the first token would die at once), so only an empty stamp is replaced, then read back.
+        private async Task<UserRow> GiveStampAsync(UserRow user, CancellationToken ct)
+        {
+            var stamp = UserRow.NewStamp();
+            await changes.RunAsync(db, [user.Email], () => db.Users.Where(u => u.Email == user.Email && u.SecurityStamp == "")
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.SecurityStamp, stamp), ct), ct);
+            return await db.Users.AsNoTracking().FirstAsync(u => u.Email == user.Email, ct);
         }
     }
 
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapPost("/api/auth/token", async (Body? body, IMediator mediator, CancellationToken ct) =>
+        app.MapPost("/api/auth/token", async Task<Results<Ok<Token>, ProblemHttpResult>> (Body? body, IMediator mediator, CancellationToken ct) =>
             {
                 var errors = new List<ApiError>();
                 if (string.IsNullOrWhiteSpace(body?.Email)) errors.Add(new ApiError("email", "email is required.", "required"));
+                else if (DirectoryRules.HiddenCharacters("email", body.Email) is { } hidden) errors.Add(hidden);
                 if (string.IsNullOrEmpty(body?.Password)) errors.Add(new ApiError("password", "password is required.", "required"));
-                if (errors.Count > 0) return Problems.BadRequest("The request is not valid.", errors);
+                if (errors.Count > 0) throw new RequestInvalid("The request is not valid.", errors);
                 var token = await mediator.Send(new Command(body!.Email!, body.Password!), ct);
                 return token is null
-                    ? Problems.Unauthorized("The email or password is wrong.")
+                    ? TypedResults.Problem(Problems.Details(StatusCodes.Status401Unauthorized, "Unauthorized", "The email or password is wrong."))
                     : TypedResults.Ok(token);
             })
             .AllowAnonymous()
             .WithTags("Auth")
             .WithName("IssueToken")
-            .Produces<Token>()
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
+            .WithSummary("Signs in: email and password in, a bearer token out.");
 }

@@ -1,11 +1,12 @@
 using System.Security.Claims;
-using Approvals.Server.Http;
 using Approvals.Server.Persistence;
 using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Server.Features.Cases;
 
+/// <summary><c>GET /api/cases/{id}/audit</c>: every event of the case, oldest first.</summary>
 public static class GetCaseAudit
 {
     public sealed record Query(Guid Id, ClaimsPrincipal User) : IQuery<IReadOnlyList<AuditView>>;
@@ -21,8 +22,8 @@ public static class GetCaseAudit
     }
 
     public static void Map(RouteGroupBuilder cases) =>
-        cases.MapGet("/{id:guid}/audit", (Guid id, ClaimsPrincipal user, IMediator mediator) =>
-                RefusalResults.Run(async () => Results.Ok(await mediator.Send(new Query(id, user)))))
+        cases.MapGet("/{id:guid}/audit", async Task<Ok<IReadOnlyList<AuditView>>> (Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new Query(id, user), ct)))
             .WithName("GetCaseAudit")
-            .Produces<IReadOnlyList<AuditView>>();
+            .WithSummary("Every event of the case, oldest first.");
 }

@@ -1,32 +1,35 @@
 using System.Security.Claims;
-using Approvals.Server.Http;
 using Approvals.Server.Persistence;
 using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Server.Features.Cases;
 
-/// <summary>Checks a case's audit chain: every row still matches its hash and links to the row before.</summary>
+/// <summary>
+/// <c>GET /api/cases/{id}/audit/verify</c>: checks a case's audit against the audit key and the case's own count
+/// and seal, and says where and how it no longer holds (a rewritten row, deleted rows, a deleted tail or history).
+/// </summary>
 public static class VerifyCaseAudit
 {
-    public sealed record Answer(bool Valid, int Entries, int? FirstBrokenSeq);
+    public sealed record Answer(bool Valid, int Entries, int? FirstBrokenSeq, string? Reason);
 
     public sealed record Query(Guid Id, ClaimsPrincipal User) : IQuery<Answer>;
 
-    public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, Answer>
+    public sealed class Handler(ApprovalsDb db, AuditKeys keys) : IQueryHandler<Query, Answer>
     {
         public async ValueTask<Answer> Handle(Query q, CancellationToken ct)
         {
-            await db.VisibleCaseAsync(q.Id, q.User, ct);
+            var @case = await db.VisibleCaseAsync(q.Id, q.User, ct);
             var rows = await db.Audit.AsNoTracking().Where(a => a.CaseId == q.Id).OrderBy(a => a.Seq).ToListAsync(ct);
-            var broken = AuditChain.FirstBroken(rows);
-            return new Answer(broken is null, rows.Count, broken);
+            var (broken, reason) = AuditChain.Verify(keys.Current, @case, rows);
+            return new Answer(broken is null, rows.Count, broken, reason);
         }
     }
 
     public static void Map(RouteGroupBuilder cases) =>
-        cases.MapGet("/{id:guid}/audit/verify", (Guid id, ClaimsPrincipal user, IMediator mediator) =>
-                RefusalResults.Run(async () => Results.Ok(await mediator.Send(new Query(id, user)))))
+        cases.MapGet("/{id:guid}/audit/verify", async Task<Ok<Answer>> (Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new Query(id, user), ct)))
             .WithName("VerifyCaseAudit")
-            .Produces<Answer>();
+            .WithSummary("Checks the case's sealed audit trail: rewritten rows, deleted rows, a deleted tail or history.");
 }

@@ -12,12 +12,13 @@ public static class DirectoryApi
         ListGroups.Map(directory);
         PutUser.Map(directory);
         PutGroup.Map(directory);
+        DeleteUser.Map(directory);
         return api;
     }
 }
 
 public sealed record UserView(string Email, string DisplayName, IReadOnlyList<string> Roles, string? Manager, IReadOnlyList<string> Groups,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, bool Disabled = false);
 
 public sealed record GroupView(string Name, string? DisplayName, IReadOnlyList<string> Members);
 
@@ -28,6 +29,29 @@ public static partial class DirectoryRules
     public static bool IsEmail(string email) => EmailPattern().IsMatch(email) && email.Length <= 320;
 
     public static bool IsGroupName(string name) => GroupPattern().IsMatch(name);
+
+    /// <summary>
+    /// True when <paramref name="text"/> holds a character a reader cannot see or that reorders what they see:
+    /// controls, format characters (zero-width spaces and joiners, bidirectional overrides and isolates, BOM),
+    /// line and paragraph separators, or a broken surrogate. Such a name can pass for someone else's.
+    /// </summary>
+    public static bool HasHiddenCharacters(string text)
+    {
+        for (var i = 0; i < text.Length;)
+        {
+            if (System.Text.Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var used) != System.Buffers.OperationStatus.Done) return true;
+            if (System.Text.Rune.GetUnicodeCategory(rune) is System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
+                or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator) return true;
+            i += used;
+        }
+        return false;
+    }
+
+    /// <summary>The 400 error for <paramref name="field"/> when it holds hidden characters, else null.</summary>
+    public static Http.ApiError? HiddenCharacters(string field, string? text) =>
+        text is not null && HasHiddenCharacters(text)
+            ? new Http.ApiError(field, $"{field} holds control, zero-width or bidirectional-override characters.", "hidden-characters")
+            : null;
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^[^@\s""<>(),;:\\]+@[^@\s""<>(),;:\\]+\.[^@\s""<>(),;:\\]+$")]
     private static partial System.Text.RegularExpressions.Regex EmailPattern();

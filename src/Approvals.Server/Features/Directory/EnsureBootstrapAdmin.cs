@@ -6,11 +6,12 @@ namespace Approvals.Server.Features.Directory;
 
 /// <summary>
 /// <c>Bootstrap:AdminEmail</c> + <c>Bootstrap:AdminPassword</c>: at start-up the user exists, holds the admin
-/// role and has that password, so an operator can sign in to an empty production database.
+/// role, is not disabled and has that password, so an operator can sign in to an empty production database (or
+/// regain access to one).
 /// </summary>
 public static class EnsureBootstrapAdmin
 {
-    public static async Task RunAsync(ApprovalsDb db, IConfiguration config, TimeProvider clock, ILogger log, CancellationToken ct)
+    public static async Task RunAsync(ApprovalsDb db, IConfiguration config, TimeProvider clock, StandingChanges changes, ILogger log, CancellationToken ct)
     {
         var email = config["Bootstrap:AdminEmail"]?.Trim().ToLowerInvariant();
         var password = config["Bootstrap:AdminPassword"];
@@ -41,12 +42,18 @@ public static class EnsureBootstrapAdmin
                     user.PasswordHash = Passwords.Hash(user, password);
                     changed = true;
                 }
+                if (user.Disabled)
+                {
+                    user.Disabled = false;
+                    changed = true;
+                }
                 if (!changed) return;
+                user.SecurityStamp = UserRow.NewStamp();
                 user.UpdatedAt = now;
             }
             try
             {
-                await db.SaveChangesAsync(ct);
+                await changes.SaveAsync(db, [email], ct);
                 log.LogInformation("Bootstrap admin ensured");
                 return;
             }

@@ -1,30 +1,34 @@
+using Approvals.Engine.Runtime;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
 using Approvals.Server.Persistence;
 using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Server.Features.Directory;
 
 /// <summary>
 /// <c>PUT /api/directory/users/{email}</c>: creates or updates a user. On update, a missing password,
-/// display name, roles or groups keeps what is there; <c>manager</c> is always replaced (null clears it).
+/// display name, roles, groups or disabled flag keeps what is there; <c>manager</c> is always replaced (null
+/// clears it). A change of password, roles, groups or the disabled flag gives the user a new stamp, which ends
+/// every token they hold on every server.
 /// </summary>
 public static class PutUser
 {
-    public sealed record Body(string? DisplayName, string? Password, List<string>? Roles, string? Manager, List<string>? Groups);
+    public sealed record Body(string? DisplayName, string? Password, List<string>? Roles, string? Manager, List<string>? Groups, bool? Disabled);
 
     public sealed record Command(string Email, string? DisplayName, string? Password, IReadOnlyList<string>? Roles, string? Manager,
-        IReadOnlyList<string>? Groups) : ICommand<Result<UserView>>;
+        IReadOnlyList<string>? Groups, bool? Disabled = null) : ICommand<UserView>;
 
-    public sealed class Handler(ApprovalsDb db, TimeProvider clock) : ICommandHandler<Command, Result<UserView>>
+    public sealed class Handler(ApprovalsDb db, TimeProvider clock, StandingChanges changes) : ICommandHandler<Command, UserView>
     {
-        public async ValueTask<Result<UserView>> Handle(Command c, CancellationToken ct)
+        public async ValueTask<UserView> Handle(Command c, CancellationToken ct)
         {
             var email = DirectoryRules.NormalizeEmail(c.Email);
             var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email, ct);
             var errors = await ValidateAsync(c, email, creating: user is null, ct);
-            if (errors.Count > 0) return Result<UserView>.Fail(Problems.BadRequest("The user is not valid.", errors));
+            if (errors.Count > 0) throw new RequestInvalid("The user is not valid.", errors);
 
             var now = clock.GetUtcNow();
             if (user is null)
@@ -33,8 +37,22 @@ public static class PutUser
                 db.Users.Add(user);
             }
             user.DisplayName = c.DisplayName?.Trim() is { Length: > 0 } name ? name : user.DisplayName is { Length: > 0 } old ? old : email;
-            if (c.Password is not null) user.PasswordHash = Passwords.Hash(user, c.Password);
-            if (c.Roles is not null) user.Roles = c.Roles.Select(r => r.Trim().ToLowerInvariant()).Distinct().ToList();
+            var standingChanged = false;
+            if (c.Password is not null)
+            {
+                user.PasswordHash = Passwords.Hash(user, c.Password);
+                standingChanged = true;
+            }
+            if (c.Roles?.Select(r => r.Trim().ToLowerInvariant()).Distinct().ToList() is { } roles)
+            {
+                standingChanged |= !roles.ToHashSet().SetEquals(user.Roles);
+                user.Roles = roles;
+            }
+            if (c.Disabled is { } disabled && disabled != user.Disabled)
+            {
+                user.Disabled = disabled;
+                standingChanged = true;
+            }
             user.Manager = string.IsNullOrWhiteSpace(c.Manager) ? null : DirectoryRules.NormalizeEmail(c.Manager);
             user.UpdatedAt = now;
 
@@ -42,31 +60,37 @@ public static class PutUser
             if (groups is not null)
             {
                 var current = await db.GroupMembers.Where(m => m.Email == email).ToListAsync(ct);
-                db.GroupMembers.RemoveRange(current.Where(m => !groups.Contains(m.GroupName)));
-                foreach (var g in groups.Where(g => current.All(m => m.GroupName != g)))
-                    db.GroupMembers.Add(new GroupMemberRow { GroupName = g, Email = email });
+                var leaving = current.Where(m => !groups.Contains(m.GroupName)).ToList();
+                var joining = groups.Where(g => current.All(m => m.GroupName != g)).ToList();
+                db.GroupMembers.RemoveRange(leaving);
+                foreach (var g in joining) db.GroupMembers.Add(new GroupMemberRow { GroupName = g, Email = email });
+                standingChanged |= leaving.Count + joining.Count > 0;
             }
+            if (standingChanged) user.SecurityStamp = UserRow.NewStamp();
 
             try
             {
-                await db.SaveChangesAsync(ct);
+                await changes.SaveAsync(db, standingChanged ? [email] : [], ct);
             }
             catch (DbUpdateException e) when (e.IsUniqueViolation())
             {
-                return Result<UserView>.Fail(Problems.Conflict($"User {email} was changed by someone else at the same moment; send the request again."));
+                throw new EngineRefusal(RefusalKind.Conflict, $"User {email} was changed by someone else at the same moment; send the request again.");
             }
             var memberOf = await db.GroupMembers.AsNoTracking().Where(m => m.Email == email).Select(m => m.GroupName).ToListAsync(ct);
             return new UserView(user.Email, user.DisplayName, user.Roles, user.Manager, memberOf.Order(StringComparer.Ordinal).ToList(),
-                user.CreatedAt, user.UpdatedAt);
+                user.CreatedAt, user.UpdatedAt, user.Disabled);
         }
 
         private async Task<List<ApiError>> ValidateAsync(Command c, string email, bool creating, CancellationToken ct)
         {
             var errors = new List<ApiError>();
-            if (!DirectoryRules.IsEmail(email))
+            if (DirectoryRules.HiddenCharacters("email", c.Email) is { } hiddenEmail) errors.Add(hiddenEmail);
+            else if (!DirectoryRules.IsEmail(email))
                 errors.Add(new ApiError("email", $"'{c.Email}' is not an email address.", "invalid-value"));
             if (c.DisplayName is { Length: > 200 })
                 errors.Add(new ApiError("displayName", "displayName may hold at most 200 characters.", "invalid-value"));
+            else if (DirectoryRules.HiddenCharacters("displayName", c.DisplayName) is { } hiddenName) errors.Add(hiddenName);
+            if (DirectoryRules.HiddenCharacters("manager", c.Manager) is { } hiddenManager) errors.Add(hiddenManager);
             if (c.Password is null && creating)
                 errors.Add(new ApiError("password", "password is required for a new user.", "required"));
             else if (c.Password is not null && c.Password.Length < Passwords.MinLength)
@@ -96,9 +120,9 @@ public static class PutUser
     }
 
     public static void Map(RouteGroupBuilder directory) =>
-        directory.MapPut("/users/{email}", async (string email, Body body, IMediator m, CancellationToken ct) =>
-                (await m.Send(new Command(email, body.DisplayName, body.Password, body.Roles, body.Manager, body.Groups), ct)).ToHttp())
+        directory.MapPut("/users/{email}", async Task<Ok<UserView>> (string email, Body body, IMediator m, CancellationToken ct) =>
+                TypedResults.Ok(await m.Send(new Command(email, body.DisplayName, body.Password, body.Roles, body.Manager, body.Groups, body.Disabled), ct)))
             .WithName("PutUser")
-            .Produces<UserView>()
-            .ProducesValidationProblem();
+            .WithSummary("Creates or updates a user; a change of password, roles, groups or disabled ends their sessions.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
 }
