@@ -20,6 +20,9 @@ internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, I
     private readonly Queue<(string Activity, string From)> _queue = new();
     private int _entries;
 
+    /// <summary>Set when a timer firing found nothing to do: the step is then the state as it was, with no effects.</summary>
+    public bool NothingHappened { get; set; }
+
     private DateTimeOffset At => e.At;
     private string Actor => WorkflowEngine.Normalize(e.Actor);
 

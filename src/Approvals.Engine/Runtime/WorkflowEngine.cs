@@ -35,6 +35,21 @@ public static class WorkflowEngine
     {
         if (e is StartCase) throw new ArgumentException("A case is started with WorkflowEngine.Start.", nameof(e));
         var run = new CaseRun(definition, current.Clone(), directory, calendars, e, limits ?? EngineLimits.Default);
+        try
+        {
+            Dispatch(run, e);
+        }
+        catch (ActivityFault f)
+        {
+            // A limit reached outside any activity that can fault on its own (none is known): the event is
+            // refused whole rather than half applied.
+            throw new EngineRefusal(RefusalKind.Conflict, f.Message);
+        }
+        return e is FireTimer && run.NothingHappened ? new Step(current, []) : run.Finish();
+    }
+
+    private static void Dispatch(CaseRun run, CaseEvent e)
+    {
         switch (e)
         {
             case DecideTask d: run.Decide(d); break;
@@ -46,11 +61,10 @@ public static class WorkflowEngine
             case FireTimer f:
                 // A timer may fire more than once (jobs run at least once) or after its case moved on:
                 // then there is nothing to do, and nothing is changed.
-                if (!run.FireTimer(f)) return new Step(current, []);
+                run.NothingHappened = !run.FireTimer(f);
                 break;
             default: throw new ArgumentException($"Unknown event {e.GetType().Name}.", nameof(e));
         }
-        return run.Finish();
     }
 
     /// <summary>

@@ -7,10 +7,10 @@ namespace Approvals.Server.Jobs;
 
 /// <summary>
 /// The safety net behind the timer rows: schedules every pending timer that has no job (the process died
-/// between commit and scheduling), and every overdue one whose job is gone (it ran and found nothing to do
-/// while it was not yet due, it was deleted, or the in-process alarm standing for it died with its process).
-/// A timer whose job is still waiting, running or being retried is left to it: re-enqueuing every overdue
-/// timer each minute would multiply the jobs of one that keeps failing. Timers of a Faulted case are held
+/// between commit and scheduling), and every overdue one whose job is gone (it ran and found nothing to do,
+/// it was deleted, the in-process alarm standing for it died with its process) or late (a delayed job that
+/// Hangfire has not yet enqueued). A timer whose job is queued, running or waiting to retry a failed firing
+/// is left to it: re-enqueuing every overdue timer each minute would multiply the jobs of one that keeps failing. Timers of a Faulted case are held
 /// (its retry schedules them). Runs at start-up and every minute; a duplicate firing changes nothing.
 /// </summary>
 public sealed class SweepTimersJob(ApprovalsDb db, TimerScheduler scheduler, JobStorage storage, TimeProvider clock, IConfiguration config,
@@ -21,8 +21,8 @@ public sealed class SweepTimersJob(ApprovalsDb db, TimerScheduler scheduler, Job
 
     public const int Batch = 20_000;
 
-    /// <summary>Hangfire states in which a job will still run.</summary>
-    private static readonly HashSet<string> Alive = new(StringComparer.OrdinalIgnoreCase) { "Enqueued", "Scheduled", "Processing", "Awaiting" };
+    /// <summary>Hangfire states in which a job will still run soon.</summary>
+    private static readonly HashSet<string> Alive = new(StringComparer.OrdinalIgnoreCase) { "Enqueued", "Processing", "Awaiting" };
 
     /// <summary>The minute-by-minute sweep (a Hangfire recurring job).</summary>
     public Task RunAsync(CancellationToken ct) => SweepAsync(rearmNear: false, ct);
@@ -44,9 +44,13 @@ public sealed class SweepTimersJob(ApprovalsDb db, TimerScheduler scheduler, Job
                 || (rearmNear && t.JobId!.StartsWith(NearTimers.JobIdPrefix))))
             .Where(t => db.Cases.Any(c => c.Id == t.CaseId && c.Status != faulted))
             .OrderBy(t => t.DueAt).Take(Batch)
-            .Select(t => new { t.Id, t.CaseId, t.DueAt, t.JobId }).ToListAsync(ct);
+            .Select(t => new { t.Id, t.CaseId, t.DueAt, t.JobId, t.FailedAttempts }).ToListAsync(ct);
         if (timers.Count == 0) return;
-        var gone = JobsGone(timers.Where(t => t.JobId is not null).Select(t => t.JobId!).Distinct());
+        // A job Hangfire holds as Scheduled is waiting for a retry of a failed firing when its timer counted a
+        // failure (leave it: it ends with the timer marked Failed); otherwise it is the original delayed job,
+        // and an overdue timer means Hangfire's delayed scheduler is behind: enqueue it now.
+        var retrying = timers.Where(t => t.FailedAttempts > 0 && t.JobId is not null).Select(t => t.JobId!).ToHashSet();
+        var gone = JobsGone(timers.Where(t => t.JobId is not null).Select(t => t.JobId!).Distinct(), retrying);
         var lost = timers.Where(t => t.JobId is null || gone.Contains(t.JobId)).ToList();
         if (lost.Count == 0) return;
         foreach (var byCase in lost.GroupBy(t => t.CaseId))
@@ -58,7 +62,7 @@ public sealed class SweepTimersJob(ApprovalsDb db, TimerScheduler scheduler, Job
     /// The job ids (of overdue timers) that will not run any more. A <c>near:</c> alarm of an overdue timer
     /// never turned into a job (its process died), and none survives a restart.
     /// </summary>
-    private HashSet<string> JobsGone(IEnumerable<string> jobIds)
+    private HashSet<string> JobsGone(IEnumerable<string> jobIds, IReadOnlySet<string> retrying)
     {
         var gone = new HashSet<string>(StringComparer.Ordinal);
         using var connection = storage.GetConnection();
@@ -74,7 +78,8 @@ public sealed class SweepTimersJob(ApprovalsDb db, TimerScheduler scheduler, Job
             {
                 state = null; // not an id this storage ever gave out
             }
-            if (state is null || !Alive.Contains(state)) gone.Add(id);
+            var alive = state is not null && (Alive.Contains(state) || (state == "Scheduled" && retrying.Contains(id)));
+            if (!alive) gone.Add(id);
         }
         return gone;
     }
