@@ -81,7 +81,32 @@ public static class StorageSetup
                 await db.Database.CloseConnectionAsync();
             }
         }
-        await db.Database.MigrateAsync(ct);
+        if (!db.Database.IsNpgsql())
+        {
+            await db.Database.MigrateAsync(ct);
+            return;
+        }
+        // Several servers may start together on one empty database. EF Core's own migration lock is taken
+        // per migration, so with more than one to apply a second server can slip in between and apply the
+        // next one first, and the first then fails applying it again ("column ... already exists"). One
+        // session-level advisory lock around the whole run makes the second server wait and find nothing to do.
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(7235846001)", ct);
+            try
+            {
+                await db.Database.MigrateAsync(ct);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(7235846001)", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     private sealed class SqliteBusyTimeout : DbConnectionInterceptor
