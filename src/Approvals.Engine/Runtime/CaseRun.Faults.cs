@@ -15,14 +15,21 @@ internal sealed partial class CaseRun
     private static bool MayFault(Activity activity) => activity is ReviewActivity or DecisionActivity or NotifyActivity or WaitActivity;
 
     /// <summary>
-    /// Runs <paramref name="work"/>; when it faults, puts back the state and effects from before it, so a
-    /// half-assigned stage never survives, and faults the case. <paramref name="describe"/> records what a
-    /// retry must run again.
+    /// Activities whose work changes the state before it can fault: a Review (its stage run exists before
+    /// its reviewers are counted and their timers armed). A Decision, Notify or Wait faults before it changes
+    /// anything but effects, so it needs no copy of the state to go back to.
+    /// </summary>
+    private static bool ChangesStateBeforeItCanFault(Activity activity) => activity is ReviewActivity;
+
+    /// <summary>
+    /// Runs <paramref name="work"/>; when it faults, puts back the effects (and, with <paramref name="snapshot"/>,
+    /// the state) from before it, so a half-assigned stage never survives, and faults the case.
+    /// <paramref name="describe"/> records what a retry must run again.
     /// </summary>
     /// <returns>False when the work faulted.</returns>
-    private bool Guarded(string activityId, Action work, Action<CaseFault> describe)
+    private bool Guarded(string activityId, Action work, Action<CaseFault> describe, bool snapshot = true)
     {
-        var saved = state.Clone();
+        var saved = snapshot ? state.Clone() : null;
         var mark = _effects.Count;
         try
         {
@@ -31,7 +38,7 @@ internal sealed partial class CaseRun
         }
         catch (ActivityFault f)
         {
-            state = saved;
+            if (saved is not null) state = saved;
             _effects.RemoveRange(mark, _effects.Count - mark);
             var fault = new CaseFault { ActivityId = activityId, Message = f.Message, At = At };
             describe(fault);

@@ -57,7 +57,8 @@ internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, I
                 if (++_entries > MaxEntriesPerStep)
                     throw new InvalidOperationException($"Case {state.CaseId} passed {MaxEntriesPerStep} activities in one step; the workflow loops without waiting.");
                 var activity = def.Get(id);
-                if (MayFault(activity)) Guarded(id, () => Enter(activity, from), f => f.Resume.Add(new QueuedActivity(id, from)));
+                if (MayFault(activity))
+                    Guarded(id, () => Enter(activity, from), f => f.Resume.Add(new QueuedActivity(id, from)), ChangesStateBeforeItCanFault(activity));
                 else Enter(activity, from);
             }
             if (state.IsTerminal) { _queue.Clear(); return; }
