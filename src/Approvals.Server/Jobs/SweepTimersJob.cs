@@ -21,8 +21,12 @@ public sealed class SweepTimersJob(ApprovalsDb db, TimerScheduler scheduler, Job
 
     public const int Batch = 20_000;
 
-    /// <summary>Hangfire states in which a job will still run soon.</summary>
-    private static readonly HashSet<string> Alive = new(StringComparer.OrdinalIgnoreCase) { "Enqueued", "Processing", "Awaiting" };
+    /// <summary>
+    /// Hangfire states in which a job will still run soon. Not <c>Processing</c>: a firing takes milliseconds,
+    /// so a job still processing a timer that is this late ran on a server that died (Hangfire hands such a
+    /// job out again only after its invisibility timeout); a second job changes nothing.
+    /// </summary>
+    private static readonly HashSet<string> Alive = new(StringComparer.OrdinalIgnoreCase) { "Enqueued", "Awaiting" };
 
     /// <summary>The minute-by-minute sweep (a Hangfire recurring job).</summary>
     public Task RunAsync(CancellationToken ct) => SweepAsync(rearmNear: false, ct);
@@ -36,11 +40,15 @@ public sealed class SweepTimersJob(ApprovalsDb db, TimerScheduler scheduler, Job
 
     private async Task SweepAsync(bool rearmNear, CancellationToken ct)
     {
-        var late = clock.GetUtcNow() - config.GetValue("Jobs:OverdueAfter", DefaultOverdue);
+        var now = clock.GetUtcNow();
+        var late = now - config.GetValue("Jobs:OverdueAfter", DefaultOverdue);
+        // At start-up, timers due within the in-process horizon too: their alarm, or the job it had enqueued
+        // and a worker of the dead process had taken, may have died with the previous process.
+        var soon = rearmNear ? now + TimerScheduler.NearHorizon : late;
         var pending = nameof(TimerStatus.Pending);
         var faulted = nameof(CaseStatus.Faulted);
         var timers = await db.Timers.AsNoTracking()
-            .Where(t => t.Status == pending && (t.JobId == null || t.DueAt <= late
+            .Where(t => t.Status == pending && (t.JobId == null || t.DueAt <= soon
                 || (rearmNear && t.JobId!.StartsWith(NearTimers.JobIdPrefix))))
             .Where(t => db.Cases.Any(c => c.Id == t.CaseId && c.Status != faulted))
             .OrderBy(t => t.DueAt).Take(Batch)
