@@ -48,8 +48,6 @@ public static class ScriptRunner
     /// <summary>Longest script run at all; the reader refuses longer ones when a definition is saved.</summary>
     public const int MaxScriptLength = 4_000;
 
-    private static readonly Lazy<Prepared<Acornima.Ast.Script>> GuardScript = new(() => Jint.Engine.PrepareScript(Guards, strict: true));
-
     /// <summary>The parse error of a script, or null when it parses.</summary>
     public static string? ParseError(string script)
     {
@@ -197,6 +195,8 @@ public static class ScriptRunner
           delete Math.random;
         })();
         """.Replace("__MAX__", MaxStringLength.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+    private static readonly Lazy<Prepared<Acornima.Ast.Script>> GuardScript = new(() => Jint.Engine.PrepareScript(Guards, strict: true));
 
     /// <summary>
     /// A script is one expression, or a function body when it says <c>return</c>. <c>case</c> is a reserved

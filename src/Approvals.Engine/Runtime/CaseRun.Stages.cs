@@ -93,29 +93,6 @@ internal sealed partial class CaseRun
         return users.Distinct().ToList();
     }
 
-    /// <summary>The people an assignee or recipient expression names. A failure, or more people than a stage may have, faults the case.</summary>
-    private IReadOnlyList<string> RunAssigneeScript(string script, string activityId)
-    {
-        IReadOnlyList<string> emails;
-        try
-        {
-            emails = ScriptRunner.Emails(script, Scope());
-        }
-        catch (ScriptFailedException ex)
-        {
-            throw new ActivityFault($"The expression of '{activityId}' failed: {ex.Message}");
-        }
-        CheckStageSize(emails.Count, activityId, "The expression of");
-        return emails;
-    }
-
-    /// <summary>More reviewers than <see cref="EngineLimits.MaxTasksPerStage"/> fault the case before any task exists.</summary>
-    private void CheckStageSize(int people, string activityId, string what = "The stage")
-    {
-        if (people > limits.MaxTasksPerStage)
-            throw new ActivityFault($"{what} '{activityId}' names {people} people; a stage may have at most {limits.MaxTasksPerStage}.");
-    }
-
     private void CreateTask(StageRun stage, ReviewActivity review, string? assignee, List<string> candidateUsers, List<string> candidateGroups)
     {
         var task = new ReviewTask
