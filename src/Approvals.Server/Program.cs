@@ -49,6 +49,7 @@ builder.Services.AddMediator((Mediator.MediatorOptions o) =>
 });
 builder.Services.AddSingleton<WorkflowCatalog>();
 builder.Services.AddScoped<CaseStore>();
+builder.Services.AddEngineLimits();
 builder.Services.AddApprovalsJobs();
 builder.Services.AddOpenApi();
 builder.Services.WithoutContentTypeRouting();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Acornima;
 using Jint;
 using Jint.Native;
@@ -11,16 +12,41 @@ namespace Approvals.Engine.Expressions;
 
 /// <summary>
 /// Runs the JavaScript of conditions and assignee expressions in Jint, fenced in: strict mode, no CLR,
-/// no string compilation, and limits on time, statements, memory and recursion. Scripts see plain JSON
-/// values only (<c>case</c> and <c>stages</c>), never live host objects. Jint is not an OS security
-/// boundary (its THREAT_MODEL.md), so these limits and the size cap are what keeps a script in line.
+/// no string compilation, and limits on statements, memory, recursion, array and string sizes, regular
+/// expressions and time. Scripts see plain JSON values only (<c>case</c> and <c>stages</c>), never live host
+/// objects. Jint is not an OS security boundary (its THREAT_MODEL.md), so these limits and the size cap are
+/// what keeps a script in line.
 /// </summary>
+/// <remarks>
+/// The engine is replayed, so the limit that decides must give the same answer on every machine: that is the
+/// statement count. The wall-clock limits (the whole script, and each regular expression match) are a safety
+/// net against work done inside one native call; when one trips, the script fails like any other, and a
+/// failing script faults the case — it never picks a branch — so a slow machine can only stop a case that a
+/// fast one would have routed, never route it differently. Memory is refused before a long string is built:
+/// Jint's memory limit is checked between statements, after a native such as <c>repeat</c> has already
+/// allocated, so the natives that build strings of a length the script chooses check it first (see
+/// <see cref="Guards"/>).
+/// </remarks>
 public static class ScriptRunner
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(1);
+    /// <summary>Wall-clock limit of one evaluation: a safety net, generous, never what normally stops a script.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>Wall-clock limit of one regular-expression match (Jint's default is ten seconds).</summary>
+    public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(250);
+
     public const int MaxStatements = 50_000;
     public const long MemoryLimitBytes = 16_000_000;
     public const int RecursionLimit = 64;
+
+    /// <summary>Longest string a script may build with <c>repeat</c>, <c>padStart</c>, <c>join</c> and the like.</summary>
+    public const int MaxStringLength = 1_000_000;
+
+    /// <summary>Most elements an array may have (an assignee expression may name many people; the stage cap then speaks).</summary>
+    public const uint MaxArraySize = 100_000;
+
+    /// <summary>Longest script run at all; the reader refuses longer ones when a definition is saved.</summary>
+    public const int MaxScriptLength = 4_000;
 
     /// <summary>The parse error of a script, or null when it parses.</summary>
     public static string? ParseError(string script)
@@ -65,6 +91,8 @@ public static class ScriptRunner
 
     private static JsValue Run(string script, ScriptScope scope)
     {
+        if (script.Length > MaxScriptLength)
+            throw new ScriptFailedException($"A script may not be longer than {MaxScriptLength} characters.");
         var engine = new Jint.Engine(o =>
         {
             o.Strict()
@@ -73,6 +101,8 @@ public static class ScriptRunner
                 .MaxStatements(MaxStatements)
                 .LimitMemory(MemoryLimitBytes)
                 .LimitRecursion(RecursionLimit);
+            o.Constraints.RegexTimeout = RegexTimeout;
+            o.Constraints.MaxArraySize = MaxArraySize;
             o.TimeSystem = NoClock.Instance;
         });
         try
@@ -80,18 +110,93 @@ public static class ScriptRunner
             var parser = new JsonParser(engine);
             engine.SetValue("$case", parser.Parse(scope.Case.ToJsonString()));
             engine.SetValue("stages", parser.Parse(scope.Stages.ToJsonString()));
-            // Keep evaluation deterministic: a script may not draw random numbers.
-            engine.Execute("delete Math.random;");
+            engine.Execute(GuardScript.Value);
             return engine.Evaluate(Wrap(script));
         }
         catch (Exception ex) when (ex is JavaScriptException or ParseErrorException or TimeoutException
                                        or StatementsCountOverflowException or MemoryLimitExceededException
                                        or RecursionDepthOverflowException or ExecutionCanceledException
-                                       or JintException)
+                                       or JintException or RegexMatchTimeoutException or OutOfMemoryException)
         {
-            throw new ScriptFailedException(ex.Message, ex);
+            throw new ScriptFailedException(Describe(ex), ex);
         }
     }
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        StatementsCountOverflowException => $"The script ran more than {MaxStatements} statements (an endless loop?).",
+        RegexMatchTimeoutException => $"A regular expression ran longer than {RegexTimeout.TotalMilliseconds:0} ms.",
+        TimeoutException => $"The script ran longer than {Timeout.TotalSeconds:0.#} s.",
+        MemoryLimitExceededException or OutOfMemoryException => "The script used more memory than it may: " + ex.Message,
+        RecursionDepthOverflowException => $"The script recursed deeper than {RecursionLimit} calls.",
+        _ => ex.Message,
+    };
+
+    /// <summary>
+    /// Runs before every script: <c>Math.random</c> goes (evaluation stays deterministic), and the natives
+    /// that build a string whose length the script chooses refuse one longer than <see cref="MaxStringLength"/>
+    /// before building it. The originals stay in this closure (called through a captured <c>Reflect.apply</c>,
+    /// so replacing <c>Function.prototype.call</c> reaches nothing).
+    /// </summary>
+    internal static readonly string Guards = """
+        (function () {
+          'use strict';
+          const MAX = __MAX__;
+          const apply = Reflect.apply, define = Object.defineProperty, isArray = Array.isArray;
+          const toStr = String, num = Number, floor = Math.floor, max = Math.max;
+          const S = String.prototype, A = Array.prototype;
+          const tooLong = function (n) {
+            throw new RangeError('A script may not build a string longer than ' + MAX + ' characters (this one would have ' + n + ').');
+          };
+          const check = function (n) { if (n > MAX) tooLong(n); };
+          const wrap = function (target, name, make) {
+            const original = target[name];
+            define(target, name, { value: make(original), writable: true, configurable: true, enumerable: false });
+          };
+          wrap(S, 'repeat', function (f) { return function repeat(count) {
+            const s = toStr(this); const n = floor(num(count)); if (n > 0 && s.length > 0) check(s.length * n);
+            return apply(f, s, [count]); }; });
+          const pad = function (f) { return function (length, fill) {
+            const s = toStr(this); check(floor(num(length)) || 0); return apply(f, s, [length, fill]); }; };
+          wrap(S, 'padStart', pad);
+          wrap(S, 'padEnd', pad);
+          wrap(S, 'concat', function (f) { return function concat() {
+            const s = toStr(this); let n = s.length; const parts = [];
+            for (let i = 0; i < arguments.length; i++) { const p = toStr(arguments[i]); n += p.length; check(n); parts.push(p); }
+            return apply(f, s, parts); }; });
+          wrap(A, 'join', function (f) { return function join(separator) {
+            const length = this.length >>> 0; const sep = separator === undefined ? ',' : toStr(separator);
+            let n = length > 0 ? (length - 1) * sep.length : 0; check(n);
+            for (let i = 0; i < length; i++) { const v = this[i]; if (typeof v === 'string') { n += v.length; check(n); } }
+            return apply(f, this, [separator]); }; });
+          const replacing = function (f) { return function (pattern, replacement) {
+            const s = toStr(this);
+            if (typeof replacement === 'function') {
+              let n = s.length; const inner = replacement;
+              const counted = function () { const r = toStr(apply(inner, undefined, arguments)); n += r.length; check(n); return r; };
+              return apply(f, s, [pattern, counted]);
+            }
+            const r = toStr(replacement);
+            // Each match may insert the replacement, and "$&"-style patterns up to the whole string again.
+            const each = r.length + (r.indexOf('$') >= 0 ? s.length : 0);
+            if (each > 0) check(s.length + (s.length + 1) * each);
+            return apply(f, s, [pattern, r]); }; };
+          wrap(S, 'replace', replacing);
+          wrap(S, 'replaceAll', replacing);
+          const J = JSON;
+          wrap(J, 'stringify', function (f) { return function stringify(value, replacer, space) {
+            let n = 0; const user = typeof replacer === 'function' ? replacer : null;
+            const counting = function (key, v) {
+              const r = user === null ? v : apply(user, this, [key, v]);
+              n += toStr(key).length + 4; if (typeof r === 'string') n += r.length; check(n);
+              return r; };
+            if (replacer !== undefined && replacer !== null && user === null) return apply(f, J, [value, replacer, space]);
+            return apply(f, J, [value, counting, space]); }; });
+          delete Math.random;
+        })();
+        """.Replace("__MAX__", MaxStringLength.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+    private static readonly Lazy<Prepared<Acornima.Ast.Script>> GuardScript = new(() => Jint.Engine.PrepareScript(Guards, strict: true));
 
     /// <summary>
     /// A script is one expression, or a function body when it says <c>return</c>. <c>case</c> is a reserved

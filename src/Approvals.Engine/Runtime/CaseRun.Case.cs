@@ -24,14 +24,33 @@ internal sealed partial class CaseRun
         if (r.Data is not null) state.Data = WorkflowEngine.PlainCopy(r.Data);
         state.Status = CaseStatus.InProgress;
         var stages = state.ChangesRequestedBy.ToList();
+        var held = state.HeldForChanges.ToList();
         state.ChangesRequestedBy.Clear();
+        state.HeldForChanges.Clear();
         Audit(AuditActions.CaseResubmitted, comment: r.Comment,
-            details: new JsonObject { ["returnsTo"] = new JsonArray(stages.Select(s => (JsonNode)s!).ToArray()) });
+            details: new JsonObject { ["returnsTo"] = new JsonArray(stages.Concat(held).Select(s => (JsonNode)s!).ToArray()) });
+        var starts = new List<string>();
         foreach (var id in stages)
         {
-            if (def.Targets(id, Ports.ChangesRequested).Count > 0) Follow(id, Ports.ChangesRequested);
-            else StartStage((ReviewActivity)def.Get(id));
+            var targets = def.Targets(id, Ports.ChangesRequested);
+            if (targets.Count > 0)
+            {
+                // The flow goes round again (say, back above a Fork): Joins it will reach start afresh, or the
+                // arrivals of the first round would release them before this round's branches are done.
+                foreach (var join in state.Joins.Keys.Where(j => targets.Any(t => t == j || def.CanReach(t, j))).ToList())
+                    state.Joins.Remove(join);
+                starts.AddRange(targets);
+                Follow(id, Ports.ChangesRequested);
+            }
+            else
+            {
+                starts.Add(id);
+                _queue.Enqueue((id, id)); // a Review entered again starts a fresh stage run
+            }
         }
+        // Work cancelled when the changes were asked for starts again, unless the flow will reach it anyway.
+        foreach (var id in held.Where(h => !starts.Any(s => s == h || def.CanReach(s, h))))
+            _queue.Enqueue((id, id));
         Settle();
     }
 
@@ -40,7 +59,8 @@ internal sealed partial class CaseRun
     {
         var timer = state.Timers.FirstOrDefault(t => t.Id == f.TimerId)
             ?? throw new EngineRefusal(RefusalKind.NotFound, $"Timer {f.TimerId} is not part of this case.");
-        if (timer.Status != TimerStatus.Pending || state.IsTerminal) return false;
+        // A Faulted case holds its timers: they stay pending and come due once an administrator has retried it.
+        if (timer.Status != TimerStatus.Pending || state.IsTerminal || state.Status == CaseStatus.Faulted) return false;
         timer.Status = TimerStatus.Fired;
         _effects.Add(new TimerFired(timer.Id));
         switch (timer.Kind)

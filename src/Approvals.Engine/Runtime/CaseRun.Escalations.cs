@@ -61,6 +61,7 @@ internal sealed partial class CaseRun
 
         var people = Expand(users, groups, stage);
         if (people.Count == 0) { OfferToAdministrators(stage, review); return; }
+        CheckStageSize(people.Count, review.Id);
         switch (stage.Mode)
         {
             case PolicyMode.All:
@@ -99,6 +100,7 @@ internal sealed partial class CaseRun
             var before = PeopleOf(task);
             var newUsers = users.Where(u => u != task.Assignee && !task.CandidateUsers.Contains(u)).ToList();
             var newGroups = groups.Where(g => !task.CandidateGroups.Contains(g)).ToList();
+            CheckStageSize(task.CandidateUsers.Count + newUsers.Count + 1, review.Id);
             details["users"] = Array(newUsers);
             details["groups"] = Array(newGroups);
             Audit(AuditActions.Escalated, review.Id, actor: Actors.System, details: details);
@@ -116,6 +118,7 @@ internal sealed partial class CaseRun
 
         var holding = open.Select(t => t.Assignee).OfType<string>().ToHashSet();
         var people = Expand(users, groups, stage).Where(p => !holding.Contains(p) && !stage.Pending.Contains(p)).ToList();
+        CheckStageSize(open.Count + stage.Pending.Count + people.Count, review.Id);
         details["users"] = Array(people);
         details["groups"] = Array(groups);
         Audit(AuditActions.Escalated, review.Id, actor: Actors.System, details: details);

@@ -25,6 +25,7 @@ internal sealed partial class CaseRun
 
         if (stage.Mode == PolicyMode.Any)
         {
+            CheckStageSize(users.Count, review.Id);
             var groups = review.Assignees.Groups.ToList();
             var anyone = users.Count > 0 || groups.Any(g => directory.MembersOf(g).Any(m => m != state.Requester));
             if (!anyone) { OfferToAdministrators(stage, review); return; }
@@ -41,6 +42,7 @@ internal sealed partial class CaseRun
             foreach (var m in directory.MembersOf(g).Order(StringComparer.Ordinal))
                 if (m != state.Requester && !people.Contains(m)) people.Add(m);
         if (people.Count == 0) { OfferToAdministrators(stage, review); return; }
+        CheckStageSize(people.Count, review.Id);
 
         switch (stage.Mode)
         {
@@ -78,6 +80,8 @@ internal sealed partial class CaseRun
 
     private List<string> ResolveUsers(ReviewActivity review)
     {
+        // The expression first: when it faults, nothing else of the stage has been recorded.
+        var named = review.Assignees.Expression is { } script ? RunAssigneeScript(script, review.Id) : [];
         var users = review.Assignees.Users.Select(WorkflowEngine.Normalize).ToList();
         if (review.Assignees.RequesterManager)
         {
@@ -85,21 +89,8 @@ internal sealed partial class CaseRun
             else Audit(AuditActions.NoEligibleAssignees, review.Id, actor: Actors.System,
                 details: new JsonObject { ["reason"] = "The requester has no manager in the directory." });
         }
-        if (review.Assignees.Expression is { } script) users.AddRange(RunAssigneeScript(script, review.Id));
+        users.AddRange(named);
         return users.Distinct().ToList();
-    }
-
-    private IReadOnlyList<string> RunAssigneeScript(string script, string activityId)
-    {
-        try
-        {
-            return ScriptRunner.Emails(script, Scope());
-        }
-        catch (ScriptFailedException ex)
-        {
-            Audit(AuditActions.ExpressionFailed, activityId, actor: Actors.System, details: new JsonObject { ["error"] = ex.Message });
-            return [];
-        }
     }
 
     private void CreateTask(StageRun stage, ReviewActivity review, string? assignee, List<string> candidateUsers, List<string> candidateGroups)
@@ -145,6 +136,8 @@ internal sealed partial class CaseRun
 
     private ReviewTask OpenTaskFor(Guid taskId)
     {
+        if (state.Status == CaseStatus.Faulted)
+            throw new EngineRefusal(RefusalKind.Conflict, $"The case is Faulted ({state.Fault?.Message}); an administrator must retry it first.");
         var task = state.FindTask(taskId) ?? throw new EngineRefusal(RefusalKind.NotFound, $"Task {taskId} is not part of this case.");
         if (task.Status != ReviewTaskStatus.Open)
             throw new EngineRefusal(RefusalKind.Conflict, task.Status == ReviewTaskStatus.Completed
@@ -232,7 +225,9 @@ internal sealed partial class CaseRun
         if (port == Ports.ChangesRequested)
         {
             // Back to the requester. On resubmission the case follows the ChangesRequested port when it is
-            // connected, and otherwise this stage starts again (see CaseRun.Resubmit).
+            // connected, and otherwise this stage starts again (see CaseRun.Resubmit). The file is with the
+            // requester now, so nobody else goes on reviewing it meanwhile.
+            HoldOtherWork(stage.ActivityId);
             if (!state.ChangesRequestedBy.Contains(stage.ActivityId)) state.ChangesRequestedBy.Add(stage.ActivityId);
             state.Status = CaseStatus.ChangesRequested;
             Audit(AuditActions.ChangesRequested, stage.ActivityId);

@@ -80,8 +80,11 @@ internal sealed partial class CaseRun
                 var stage = state.Stages.FirstOrDefault(s => s.Sequence == timer.StageSequence);
                 if (stage is null || def.Find(stage.ActivityId) is not ReviewActivity review) return false;
                 if (timer.Index is not { } index || index < 0 || index >= review.Escalations.Count) return false;
-                Escalate(stage, review, review.Escalations[index], index);
-                Settle();
+                // An escalation that faults (a recipient expression fails, too many reviewers) is undone whole;
+                // the retry runs this step again. The timer itself stays fired: it did come due.
+                if (Guarded(review.Id, () => Escalate(stage, review, review.Escalations[index], index),
+                        f => (f.EscalationStage, f.EscalationIndex) = (stage.Sequence, index)))
+                    Settle();
                 return true;
             default:
                 return false;

@@ -11,7 +11,7 @@ namespace Approvals.Engine.Runtime;
 /// every branch waits (in a Review or a Wait) or the case ends, and collects the effects on the way.
 /// </summary>
 internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, IDirectoryView directory,
-    ICalendarView? calendars, CaseEvent e)
+    ICalendarView? calendars, CaseEvent e, EngineLimits limits)
 {
     /// <summary>Activities one step may pass through before it is taken for an endless loop.</summary>
     private const int MaxEntriesPerStep = 10_000;
@@ -19,6 +19,9 @@ internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, I
     private readonly List<Effect> _effects = [];
     private readonly Queue<(string Activity, string From)> _queue = new();
     private int _entries;
+
+    /// <summary>Set when a timer firing found nothing to do: the step is then the state as it was, with no effects.</summary>
+    public bool NothingHappened { get; set; }
 
     private DateTimeOffset At => e.At;
     private string Actor => WorkflowEngine.Normalize(e.Actor);
@@ -48,14 +51,19 @@ internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, I
     {
         while (true)
         {
-            while (_queue.Count > 0 && !state.IsTerminal)
+            while (_queue.Count > 0 && !state.IsTerminal && state.Status != CaseStatus.Faulted)
             {
                 var (id, from) = _queue.Dequeue();
                 if (++_entries > MaxEntriesPerStep)
                     throw new InvalidOperationException($"Case {state.CaseId} passed {MaxEntriesPerStep} activities in one step; the workflow loops without waiting.");
-                Enter(def.Get(id), from);
+                var activity = def.Get(id);
+                if (MayFault(activity))
+                    Guarded(id, () => Enter(activity, from), f => f.Resume.Add(new QueuedActivity(id, from)), ChangesStateBeforeItCanFault(activity));
+                else Enter(activity, from);
             }
             if (state.IsTerminal) { _queue.Clear(); return; }
+            // A faulted case holds still: nothing else moves until an administrator retries it.
+            if (state.Status == CaseStatus.Faulted) return;
             var stranded = state.Joins.Keys.FirstOrDefault(j => !AliveWorkCanReach(j));
             if (stranded is null) break;
             FireJoin(stranded);
@@ -68,6 +76,7 @@ internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, I
         state.Stages.Any(s => s.ActivityId == activity || def.CanReach(s.ActivityId, activity))
         || state.Waits.Any(w => w.ActivityId == activity || def.CanReach(w.ActivityId, activity))
         || state.ChangesRequestedBy.Any(a => def.CanReach(a, activity))
+        || state.HeldForChanges.Any(a => a == activity || def.CanReach(a, activity))
         || _queue.Any(q => q.Activity == activity || def.CanReach(q.Activity, activity));
 
     private void Enter(Activity activity, string from)
@@ -98,14 +107,13 @@ internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, I
         try
         {
             result = ScriptRunner.Condition(decision.Condition, Scope());
-            Audit(AuditActions.DecisionEvaluated, decision.Id, details: new JsonObject { ["result"] = result });
         }
         catch (ScriptFailedException ex)
         {
-            // A failing condition must not strand the case: it counts as false, and the history says why.
-            result = false;
-            Audit(AuditActions.ExpressionFailed, decision.Id, details: new JsonObject { ["error"] = ex.Message, ["result"] = false });
+            // Never false: in vetting, false can mean "skip the security review". The case stops instead.
+            throw new ActivityFault($"The condition of '{decision.Id}' failed: {ex.Message}");
         }
+        Audit(AuditActions.DecisionEvaluated, decision.Id, details: new JsonObject { ["result"] = result });
         Follow(decision.Id, result ? Ports.True : Ports.False);
     }
 
@@ -164,6 +172,8 @@ internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, I
         state.Waits.Clear();
         state.Joins.Clear();
         state.ChangesRequestedBy.Clear();
+        state.HeldForChanges.Clear();
+        state.Fault = null;
         state.Status = status;
         state.Outcome = outcome;
         state.CompletedAt = At;
@@ -196,6 +206,8 @@ internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, I
 
     private CaseTimer NewTimer(TimerKind kind, string activityId, Guid? taskId, int? index, DateTimeOffset dueAt, int? stageSequence = null)
     {
+        if (state.PendingTimers.Count() >= limits.MaxPendingTimersPerCase)
+            throw new ActivityFault($"The case would have more than {limits.MaxPendingTimersPerCase} pending timers.");
         var timer = new CaseTimer
         {
             Id = NextId(), Kind = kind, ActivityId = activityId, TaskId = taskId, Index = index, StageSequence = stageSequence, DueAt = dueAt,

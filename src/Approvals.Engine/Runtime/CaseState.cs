@@ -5,7 +5,7 @@ using Approvals.Engine.Model;
 
 namespace Approvals.Engine.Runtime;
 
-public enum CaseStatus { InProgress, Approved, Rejected, Withdrawn, ChangesRequested }
+public enum CaseStatus { InProgress, Approved, Rejected, Withdrawn, ChangesRequested, Faulted }
 
 public enum ReviewTaskStatus { Open, Completed, Cancelled }
 
@@ -13,7 +13,8 @@ public enum Decision { Approve, Reject, RequestChanges }
 
 public enum TimerKind { Wait, Reminder, Deadline, Escalation }
 
-public enum TimerStatus { Pending, Fired, Cancelled }
+/// <summary><c>Failed</c>: its firing failed again and again and the server gave up; a retry of the case arms it again.</summary>
+public enum TimerStatus { Pending, Fired, Cancelled, Failed }
 
 /// <summary>
 /// Everything the engine knows of one case. It is plain data: the server keeps it as JSON beside the
@@ -42,6 +43,16 @@ public sealed class CaseState
     /// <summary>Review stages that asked for changes and restart when the requester resubmits.</summary>
     public List<string> ChangesRequestedBy { get; set; } = [];
 
+    /// <summary>
+    /// Stages and waits that were open elsewhere in the case when a stage asked for changes: they were
+    /// cancelled (the file went back to the requester) and start afresh on resubmission, unless the
+    /// resubmission's path leads to them anyway.
+    /// </summary>
+    public List<string> HeldForChanges { get; set; } = [];
+
+    /// <summary>Why the case stopped, while it is <see cref="CaseStatus.Faulted"/>.</summary>
+    public CaseFault? Fault { get; set; }
+
     /// <summary>Decisions made so far, by activity id: what expressions see as <c>stages</c>.</summary>
     public JsonObject StageResults { get; set; } = [];
 
@@ -50,6 +61,8 @@ public sealed class CaseState
     [JsonIgnore] public IEnumerable<ReviewTask> OpenTasks => Tasks.Where(t => t.Status == ReviewTaskStatus.Open);
 
     [JsonIgnore] public IEnumerable<CaseTimer> PendingTimers => Timers.Where(t => t.Status == TimerStatus.Pending);
+
+    [JsonIgnore] public IEnumerable<CaseTimer> FailedTimers => Timers.Where(t => t.Status == TimerStatus.Failed);
 
     /// <summary>Activities a case is waiting in: open review stages and pending waits, in the order they began.</summary>
     [JsonIgnore]
@@ -101,6 +114,27 @@ public sealed class WaitRun
     public string ActivityId { get; set; } = "";
     public Guid TimerId { get; set; }
 }
+
+/// <summary>
+/// An activity that could not go on safely: a condition, assignee or recipient expression that failed,
+/// or more reviewers or timers than the limits allow. Nothing of that activity happened; a retry runs it again.
+/// </summary>
+public sealed class CaseFault
+{
+    public string ActivityId { get; set; } = "";
+    public string Message { get; set; } = "";
+    public DateTimeOffset At { get; set; }
+
+    /// <summary>The work to run again on retry, in order: the activity that faulted first, then what was queued behind it.</summary>
+    public List<QueuedActivity> Resume { get; set; } = [];
+
+    /// <summary>Set when a step of an escalation chain faulted: the stage run and the step to run again.</summary>
+    public int? EscalationStage { get; set; }
+    public int? EscalationIndex { get; set; }
+}
+
+/// <summary>An activity about to be entered, and the activity the flow came from (which a Join needs).</summary>
+public sealed record QueuedActivity(string Activity, string From);
 
 /// <summary>Incoming branches that reached a Join and are waiting for the others.</summary>
 public sealed class JoinRun

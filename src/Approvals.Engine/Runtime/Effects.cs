@@ -21,6 +21,12 @@ public sealed record TimerCancelled(Guid TimerId) : Effect;
 /// <summary>A pending timer came due and was acted on; its row is marked fired.</summary>
 public sealed record TimerFired(Guid TimerId) : Effect;
 
+/// <summary>The server gave up on firing a timer; its row is marked failed.</summary>
+public sealed record TimerFailed(Guid TimerId) : Effect;
+
+/// <summary>A failed timer is pending again (a retry of its case): its row is pending again and needs a job.</summary>
+public sealed record TimerRearmed(CaseTimer Timer) : Effect;
+
 /// <summary>
 /// A message to send. <paramref name="Event"/> names why (TaskAssigned, Notify, CaseCompleted, ...),
 /// <paramref name="Template"/> which template writes it, <paramref name="To"/> the resolved addresses.
@@ -49,6 +55,7 @@ public static class AuditActions
     public const string CaseResubmitted = "CaseResubmitted";
     public const string CaseWithdrawn = "CaseWithdrawn";
     public const string DecisionEvaluated = "DecisionEvaluated";
+    /// <summary>Written by earlier versions, when a failing expression counted as false; a failure now faults the case.</summary>
     public const string ExpressionFailed = "ExpressionFailed";
     public const string NoEligibleAssignees = "NoEligibleAssignees";
     public const string NotificationQueued = "NotificationQueued";
@@ -59,6 +66,9 @@ public static class AuditActions
     public const string CalendarMissing = "CalendarMissing";
     public const string Escalated = "Escalated";
     public const string CaseCompleted = "CaseCompleted";
+    public const string ActivityFaulted = "ActivityFaulted";
+    public const string CaseRetried = "CaseRetried";
+    public const string TimerFailed = "TimerFailed";
 }
 
 /// <summary>The new state and what to do about it.</summary>

@@ -26,6 +26,9 @@ public sealed record WithdrawCase(string? Comment, string Actor, DateTimeOffset 
 
 public sealed record ResubmitCase(JsonObject? Data, string? Comment, string Actor, DateTimeOffset At) : CaseEvent(Actor, At);
 
+/// <summary>An administrator's retry: runs again the activity a Faulted case stopped at (with corrected data if given), and arms failed timers again.</summary>
+public sealed record RetryCase(JsonObject? Data, string? Comment, string Actor, DateTimeOffset At) : CaseEvent(Actor, At);
+
 public sealed record FireTimer(Guid TimerId, DateTimeOffset At) : CaseEvent(Actors.System, At);
 
 public static class Actors

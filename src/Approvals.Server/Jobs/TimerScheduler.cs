@@ -19,12 +19,19 @@ public sealed class TimerScheduler(ApprovalsDb db, IBackgroundJobClient jobs, Ne
     /// <summary>Timers due within this horizon are armed in-process.</summary>
     public static readonly TimeSpan NearHorizon = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Schedules in bulk: the timers of one case due at one moment (a stage's deadlines, the reminders of its
+    /// tasks) share one job, which fires them all in one step, and their rows get its id in one statement per
+    /// <see cref="StepWriter.Chunk"/> timers.
+    /// </summary>
     public async Task ScheduleAsync(Guid caseId, IEnumerable<(Guid Id, DateTimeOffset DueAt)> timers, CancellationToken ct)
     {
-        foreach (var (id, dueAt) in timers)
+        foreach (var moment in timers.GroupBy(t => t.DueAt))
         {
-            var jobId = Schedule(caseId, id, dueAt);
-            await db.Timers.Where(t => t.Id == id).ExecuteUpdateAsync(s => s.SetProperty(t => t.JobId, jobId), ct);
+            var ids = moment.Select(t => t.Id).Distinct().ToList();
+            var jobId = Schedule(caseId, ids[0], moment.Key);
+            foreach (var chunk in ids.Chunk(StepWriter.Chunk))
+                await db.Timers.Where(t => chunk.Contains(t.Id)).ExecuteUpdateAsync(s => s.SetProperty(t => t.JobId, jobId), ct);
         }
     }
 
@@ -43,6 +50,14 @@ public sealed class TimerScheduler(ApprovalsDb db, IBackgroundJobClient jobs, Ne
             return NearTimers.JobIdPrefix + alarm.ToString("N");
         }
         return jobs.Schedule<FireTimerJob>(j => j.RunAsync(timerId, CancellationToken.None), delay - Lead);
+    }
+
+    /// <summary>As <see cref="Schedule"/>, and the new job id replaces the old one on the rows that carried it.</summary>
+    public async Task RescheduleAsync(Guid caseId, Guid timerId, DateTimeOffset dueAt, string? oldJobId, CancellationToken ct)
+    {
+        var jobId = Schedule(caseId, timerId, dueAt);
+        await db.Timers.Where(t => t.Id == timerId || (oldJobId != null && t.CaseId == caseId && t.JobId == oldJobId))
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.JobId, jobId), ct);
     }
 
     private static string Enqueue(IBackgroundJobClient jobs, Guid timerId) =>

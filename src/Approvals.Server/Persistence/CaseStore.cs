@@ -6,6 +6,7 @@ using Approvals.Server.Features.Workflows;
 using Approvals.Server.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Approvals.Server.Persistence;
 
@@ -15,14 +16,17 @@ namespace Approvals.Server.Persistence;
 /// writer got there first, everything is thrown away and the event is applied again to the fresh state,
 /// so concurrent votes are each counted exactly once (or refused, when the fresh state says so).
 /// </summary>
-public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerScheduler timers, TimeProvider clock, ILogger<CaseStore> log)
+public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerScheduler timers, TimeProvider clock,
+    IOptions<EngineOptions> engine, ILogger<CaseStore> log)
 {
     private const int MaxAttempts = 12;
+
+    private EngineLimits Limits => engine.Value.Limits;
 
     public async Task<CaseRow> StartAsync(PublishedWorkflow workflow, Approvals.Engine.Runtime.StartCase e, CancellationToken ct)
     {
         var directory = await db.LoadDirectoryAsync(ct);
-        var step = WorkflowEngine.Start(workflow.Definition, e, directory, await db.LoadCalendarsAsync(ct));
+        var step = WorkflowEngine.Start(workflow.Definition, e, directory, await db.LoadCalendarsAsync(ct), Limits);
         var row = new CaseRow
         {
             Id = e.CaseId, WorkflowKey = workflow.Key, WorkflowVersion = workflow.Version, Requester = step.State.Requester,
@@ -43,7 +47,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerSche
     public Task<(CaseRow Row, Step Step)?> ApplyAsync(Guid caseId, Func<CaseRow, CaseEvent> makeEvent,
         CancellationToken ct, Action<CaseRow, Step, PublishedWorkflow>? beforeSave = null) =>
         RunAsync(caseId, (row, workflow, state, directory, calendars) =>
-            WorkflowEngine.Apply(workflow.Definition, state, makeEvent(row), directory, calendars), ct, beforeSave);
+            WorkflowEngine.Apply(workflow.Definition, state, makeEvent(row), directory, calendars, Limits), ct, beforeSave);
 
     /// <summary>
     /// Fires every pending timer of the case that is due by now, in due order, as one step. Timers of one
@@ -58,12 +62,39 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerSche
             var current = state;
             foreach (var due in state.PendingTimers.Where(t => t.DueAt <= now).OrderBy(t => t.DueAt).ThenBy(t => t.Id).ToList())
             {
-                var step = WorkflowEngine.Apply(workflow.Definition, current, new FireTimer(due.Id, now), directory, calendars);
+                var step = WorkflowEngine.Apply(workflow.Definition, current, new FireTimer(due.Id, now), directory, calendars, Limits);
                 effects.AddRange(step.Effects);
                 current = step.State;
             }
             return new Step(current, effects);
         }, ct);
+
+    /// <summary>
+    /// Marks a timer failed after its firing failed again and again (see <c>FireTimerJob</c>): the case shows
+    /// it and its history says so (<c>TimerFailed</c>). Needs neither the definition nor the directory, which may
+    /// be what fails. Returns false when the timer was no longer pending (a firing got through meanwhile).
+    /// </summary>
+    public async Task<bool> FailTimerAsync(Guid caseId, Guid timerId, string reason, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            db.ChangeTracker.Clear();
+            var row = await db.Cases.FirstOrDefaultAsync(c => c.Id == caseId, ct);
+            if (row is null) return false;
+            var step = WorkflowEngine.FailTimer(CaseStateJson.Deserialize(row.StateJson), timerId, reason, clock.GetUtcNow());
+            if (step.Effects.Count == 0) return false;
+            try
+            {
+                await StepWriter.WriteAsync(db, row, null, step, clock.GetUtcNow(), ct);
+                await db.SaveChangesAsync(ct);
+                return true;
+            }
+            catch (Exception ex) when (attempt < MaxAttempts && IsLostRace(ex))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), ct);
+            }
+        }
+    }
 
     private async Task<(CaseRow Row, Step Step)?> RunAsync(Guid caseId,
         Func<CaseRow, PublishedWorkflow, CaseState, DirectorySnapshot, CalendarSet, Step> decide,
@@ -100,7 +131,8 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerSche
 
     /// <summary>Jobs for the timers this step created; only after the commit, so a job never finds its row missing.</summary>
     private Task ScheduleTimersAsync(Guid caseId, Step step, CancellationToken ct) =>
-        timers.ScheduleAsync(caseId, step.Effects.OfType<TimerScheduled>().Select(t => (t.Timer.Id, t.Timer.DueAt)), ct);
+        timers.ScheduleAsync(caseId, step.Effects.OfType<TimerScheduled>().Select(t => t.Timer)
+            .Concat(step.Effects.OfType<TimerRearmed>().Select(t => t.Timer)).Select(t => (t.Id, t.DueAt)), ct);
 
     /// <summary>
     /// A concurrency-token mismatch, a unique-key clash on the audit chain, a serialization failure or

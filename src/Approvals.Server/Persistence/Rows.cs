@@ -128,7 +128,13 @@ public class TimerRow
     public DateTimeOffset DueAt { get; set; }
     public string Status { get; set; } = "";
     public DateTimeOffset? FiredAt { get; set; }
+
+    /// <summary>The Hangfire job that fires it, or <c>near:</c> and a timer id while an in-process alarm stands for one.</summary>
     public string? JobId { get; set; }
+
+    /// <summary>Firings that failed with an error; at <c>FireTimerJob.MaxFailures</c> the timer is marked <c>Failed</c>.</summary>
+    public int FailedAttempts { get; set; }
+    public string? LastError { get; set; }
 }
 
 public class OutboxRow

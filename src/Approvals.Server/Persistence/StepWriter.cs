@@ -15,7 +15,14 @@ namespace Approvals.Server.Persistence;
 /// </summary>
 public static class StepWriter
 {
-    public static async Task WriteAsync(ApprovalsDb db, CaseRow row, WorkflowDefinition definition, Step step,
+    /// <summary>
+    /// Ids per <c>IN (...)</c> query. SQLite allows 32,766 variables in one statement; a step that touches
+    /// thousands of tasks or timers (a withdrawal of a large stage) must never come near it.
+    /// </summary>
+    public const int Chunk = 500;
+
+    /// <param name="definition">Gives tasks their activity names; null when it cannot be loaded (a timer marked failed).</param>
+    public static async Task WriteAsync(ApprovalsDb db, CaseRow row, WorkflowDefinition? definition, Step step,
         DateTimeOffset now, CancellationToken ct)
     {
         var state = step.State;
@@ -30,13 +37,17 @@ public static class StepWriter
 
         var changedTaskIds = step.Effects.OfType<TaskChanged>().Select(t => t.Task.Id).Distinct().ToList();
         var changedTimerIds = step.Effects.OfType<TimerCancelled>().Select(t => t.TimerId)
-            .Concat(step.Effects.OfType<TimerFired>().Select(t => t.TimerId)).Distinct().ToList();
-        var tasks = changedTaskIds.Count == 0
-            ? new Dictionary<Guid, TaskRow>()
-            : await db.Tasks.Include(t => t.Candidates).Where(t => changedTaskIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
-        var timers = changedTimerIds.Count == 0
-            ? new Dictionary<Guid, TimerRow>()
-            : await db.Timers.Where(t => changedTimerIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
+            .Concat(step.Effects.OfType<TimerFired>().Select(t => t.TimerId))
+            .Concat(step.Effects.OfType<TimerFailed>().Select(t => t.TimerId))
+            .Concat(step.Effects.OfType<TimerRearmed>().Select(t => t.Timer.Id)).Distinct().ToList();
+        var tasks = new Dictionary<Guid, TaskRow>();
+        foreach (var chunk in changedTaskIds.Chunk(Chunk))
+            foreach (var t in await db.Tasks.Include(t => t.Candidates).Where(t => chunk.Contains(t.Id)).ToListAsync(ct))
+                tasks[t.Id] = t;
+        var timers = new Dictionary<Guid, TimerRow>();
+        foreach (var chunk in changedTimerIds.Chunk(Chunk))
+            foreach (var t in await db.Timers.Where(t => chunk.Contains(t.Id)).ToListAsync(ct))
+                timers[t.Id] = t;
         var chain = await AuditChain.TailAsync(db, row, ct);
 
         for (var i = 0; i < step.Effects.Count; i++)
@@ -71,6 +82,19 @@ public static class StepWriter
                         f.FiredAt = now;
                     }
                     break;
+                case TimerFailed failed:
+                    if (timers.TryGetValue(failed.TimerId, out var x)) x.Status = TimerStatus.Failed.ToString();
+                    break;
+                case TimerRearmed rearmed:
+                    // Pending again with a clean slate; the job is arranged after the commit, like a new timer's.
+                    if (timers.TryGetValue(rearmed.Timer.Id, out var r))
+                    {
+                        r.Status = TimerStatus.Pending.ToString();
+                        r.FailedAttempts = 0;
+                        r.LastError = null;
+                        r.JobId = null;
+                    }
+                    break;
                 case NotificationRequested n:
                     db.Outbox.Add(new OutboxRow
                     {
@@ -85,10 +109,10 @@ public static class StepWriter
         }
     }
 
-    private static void Copy(ReviewTask from, TaskRow to, WorkflowDefinition definition)
+    private static void Copy(ReviewTask from, TaskRow to, WorkflowDefinition? definition)
     {
         to.ActivityId = from.ActivityId;
-        to.ActivityName = definition.Find(from.ActivityId)?.Name;
+        to.ActivityName = definition?.Find(from.ActivityId)?.Name ?? to.ActivityName;
         to.Assignee = from.Assignee;
         to.Status = from.Status.ToString();
         to.DueAt = from.DueAt;

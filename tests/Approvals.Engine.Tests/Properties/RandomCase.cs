@@ -199,7 +199,7 @@ internal sealed class RandomCase
         if (before is not null) Assert.False(before.IsTerminal, "an event was applied to a closed case");
 
         if (!s.IsTerminal)
-            Assert.True(s.OpenTasks.Any() || s.PendingTimers.Any() || s.Status == CaseStatus.ChangesRequested,
+            Assert.True(s.OpenTasks.Any() || s.PendingTimers.Any() || s.Status is CaseStatus.ChangesRequested or CaseStatus.Faulted,
                 "an open case waits for nothing");
         else
         {
@@ -210,6 +210,15 @@ internal sealed class RandomCase
             Assert.NotNull(s.CompletedAt);
         }
         Assert.Equal(s.Status == CaseStatus.ChangesRequested, s.ChangesRequestedBy.Count > 0);
+        // Changes requested: the file is with the requester, nobody else reviews it meanwhile.
+        if (s.Status == CaseStatus.ChangesRequested) { Assert.Empty(s.OpenTasks); Assert.Empty(s.Waits); }
+        // Faulted: exactly one fault, and while it lasts no task is created or decided.
+        Assert.Equal(s.Status == CaseStatus.Faulted, s.Fault is not null);
+        if (before is { Status: CaseStatus.Faulted } && s.Status == CaseStatus.Faulted)
+        {
+            Assert.Empty(step.Effects.OfType<TaskCreated>());
+            Assert.All(step.Effects.OfType<TaskChanged>(), c => Assert.Equal(ReviewTaskStatus.Cancelled, c.Task.Status));
+        }
         Assert.Equal(s.IsTerminal && before is not { IsTerminal: true }, step.Effects.OfType<CaseCompleted>().Any());
 
         // Separation of duties.

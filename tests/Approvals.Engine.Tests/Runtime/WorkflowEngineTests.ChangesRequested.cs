@@ -118,37 +118,94 @@ public sealed partial class WorkflowEngineTests
     }
 
     [Fact]
-    public void Apply_ChangesRequestedOnOneBranchThenJoinAnyFires_CaseNoLongerWaitsForChanges()
+    public void Apply_ChangesRequestedOnOneBranch_OtherBranchCancelledAndRestartedOnResubmission()
     {
-        var c = CaseDriver.Start(ForkJoin("any"));
+        var c = CaseDriver.Start(ForkJoin("all"));
+        var bob = c.TaskOf(Bob);
 
         c.Decide(Ann, Decision.RequestChanges);
+
+        // The file is back with the requester: nobody goes on reviewing it meanwhile.
         Assert.Equal(CaseStatus.ChangesRequested, c.State.Status);
-        Assert.Equal(Bob, c.OpenTask("b").Assignee);
+        Assert.Empty(c.Open);
+        Assert.Equal(ReviewTaskStatus.Cancelled, c.Task(bob.Id).Status);
+        Assert.Contains(c.AuditOf(AuditActions.TaskCancelled), a => a.TaskId == bob.Id);
+        Assert.Equal(["b"], c.State.HeldForChanges);
 
+        c.Resubmit();
+
+        Assert.Equal([Ann, Bob], c.Open.Select(t => t.Assignee));
+        Assert.NotEqual(bob.Id, c.TaskOf(Bob).Id);
+        c.Decide(Ann);
+        Assert.Empty(c.OpenIn("final"));
         c.Decide(Bob);
-
-        // The join went on without branch a, so there is nothing left to resubmit for, and a resubmission
-        // cannot send a second branch through the join.
-        Assert.Equal(CaseStatus.InProgress, c.State.Status);
-        Assert.Empty(c.State.ChangesRequestedBy);
         Assert.Equal(Dee, c.OpenTask("final").Assignee);
-        c.Refused(RefusalKind.Conflict, x => x.Resubmit());
     }
 
     [Fact]
-    public void Apply_ChangesRequestedOnOneBranchOfJoinAll_OtherBranchWaitsForTheResubmission()
+    public void Apply_ChangesRequestedAfterTheOtherBranchArrived_OnlyTheAskingStageRestarts()
     {
         var c = CaseDriver.Start(ForkJoin("all"));
+        c.Decide(Bob);
 
         c.Decide(Ann, Decision.RequestChanges);
-        c.Decide(Bob);
-        Assert.Equal(CaseStatus.ChangesRequested, c.State.Status);
-        Assert.Empty(c.OpenIn("final"));
-
         c.Resubmit();
+
+        // Bob's approval still stands at the join.
+        Assert.Equal([Ann], c.Open.Select(t => t.Assignee));
+        c.Decide(Ann);
+        Assert.Equal(Dee, c.OpenTask("final").Assignee);
+    }
+
+    /// <summary>start → intake (Cy) → fork → a (Ann), b (Bob) → join all → ok; a.ChangesRequested loops back to intake, above the fork.</summary>
+    private static WorkflowDefinition LoopAboveFork() => Definitions.Parse("""
+        [ {"id": "start", "type": "Start"},
+          {"id": "intake", "type": "Review", "assignees": {"users": ["cy@example.org"]}},
+          {"id": "fork", "type": "Fork"},
+          {"id": "a", "type": "Review", "assignees": {"users": ["ann@example.org"]}},
+          {"id": "b", "type": "Review", "assignees": {"users": ["bob@example.org"]}},
+          {"id": "join", "type": "Join", "mode": "all"},
+          {"id": "ok", "type": "End", "outcome": "Approved"}, {"id": "no", "type": "End", "outcome": "Rejected"} ]
+        """,
+        "start.Done -> intake", "intake.Approved -> fork", "intake.Rejected -> no", "fork.Done -> a", "fork.Done -> b",
+        "a.Approved -> join", "a.Rejected -> no", "a.ChangesRequested -> intake", "b.Approved -> join", "b.Rejected -> no",
+        "join.Done -> ok");
+
+    [Fact]
+    public void Apply_ChangesRequestedLoopsBackAboveAForkWithABranchOpen_BranchesRunOnceEach()
+    {
+        var c = CaseDriver.Start(LoopAboveFork());
+        c.Decide(Cy);
+
+        c.Decide(Ann, Decision.RequestChanges);
+        c.Resubmit();
+
+        // Back at intake only; b's first run was cancelled, not left open beside a second one.
+        Assert.Equal([Cy], c.Open.Select(t => t.Assignee));
+        c.Decide(Cy);
+        Assert.Equal([Ann, Bob], c.Open.Select(t => t.Assignee));
+        c.Decide(Ann);
+        Assert.Equal(CaseStatus.InProgress, c.State.Status);
+        c.Decide(Bob);
+        Assert.Equal(CaseStatus.Approved, c.State.Status);
+    }
+
+    [Fact]
+    public void Apply_ChangesRequestedLoopsBackAboveAForkAfterTheOtherBranchArrived_JoinWaitsForTheNewRound()
+    {
+        var c = CaseDriver.Start(LoopAboveFork());
+        c.Decide(Cy);
+        c.Decide(Bob);
+
+        c.Decide(Ann, Decision.RequestChanges);
+        c.Resubmit();
+        c.Decide(Cy);
         c.Decide(Ann);
 
-        Assert.Equal(Dee, c.OpenTask("final").Assignee);
+        // Bob's approval of the first round does not release the join: he reviews the resubmitted file too.
+        Assert.Equal(CaseStatus.InProgress, c.State.Status);
+        Assert.Equal([Bob], c.Open.Select(t => t.Assignee));
+        c.Decide(Bob);
+        Assert.Equal(CaseStatus.Approved, c.State.Status);
     }
 }

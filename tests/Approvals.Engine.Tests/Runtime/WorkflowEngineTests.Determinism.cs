@@ -38,6 +38,8 @@ public sealed partial class WorkflowEngineTests
         Then(x => x.Decide(Bob));
         Then(x => x.Decide(Dee));
         Then(x => x.Decide(Cy));
+        // Stage a was cancelled when b asked for changes and started afresh: Ann approves again.
+        Then(x => x.Decide(Ann, comment: "still fine"));
         Then(x => x.Decide(Bob, Decision.Reject));
         Then(x => x.Decide(Ann));
         Then(x => x.Decide(Cy));

@@ -101,15 +101,21 @@ public sealed partial class WorkflowEngineTests
     [InlineData("case.data.missing.deeper > 1", "")]
     [InlineData("Date.now() > 0", "clock")]
     [InlineData("new Date().getFullYear() > 2000", "clock")]
-    public void Start_DecisionScriptFails_RoutesFalseAndRecordsExpressionFailed(string condition, string messagePart)
+    public void Start_DecisionScriptFails_CaseFaultedAndNoPortTaken(string condition, string messagePart)
     {
         var c = CaseDriver.Start(RiskRouting(condition), data: new JsonObject { ["riskScore"] = 80 });
 
-        Assert.Equal(CaseStatus.Approved, c.State.Status); // False leads straight to ok
-        var failed = Assert.Single(c.AuditOf(AuditActions.ExpressionFailed));
-        Assert.Equal("risk", failed.ActivityId);
-        Assert.Contains(messagePart, (string)failed.Details!["error"]!);
-        Assert.False((bool)failed.Details["result"]!);
+        // Never the False port: that would wave a high-risk file past the security review.
+        Assert.Equal(CaseStatus.Faulted, c.State.Status);
+        Assert.Empty(c.Open);
+        Assert.Empty(c.AuditOf(AuditActions.DecisionEvaluated));
+        var fault = c.State.Fault!;
+        Assert.Equal("risk", fault.ActivityId);
+        Assert.Contains(messagePart, fault.Message);
+        Assert.Equal(CaseDriver.T0, fault.At);
+        var faulted = Assert.Single(c.AuditOf(AuditActions.ActivityFaulted));
+        Assert.Equal("risk", faulted.ActivityId);
+        Assert.Equal(fault.Message, (string)faulted.Details!["message"]!);
     }
 
     [Fact]
@@ -156,17 +162,18 @@ public sealed partial class WorkflowEngineTests
     }
 
     [Fact]
-    public void Start_AssigneeExpressionFails_RecordsItAndOffersTheTaskToAdministrators()
+    public void Start_AssigneeExpressionFails_CaseFaultedWithoutATask()
     {
         var c = StartSingleReview("""  "assignees": {"expression": "case.data.reviewers.length > 0 ? 42 : 42"}  """,
             data: new JsonObject { ["reviewers"] = new JsonArray() });
 
-        Assert.Single(c.AuditOf(AuditActions.ExpressionFailed));
-        Assert.Single(c.AuditOf(AuditActions.NoEligibleAssignees));
-        var task = c.OpenTask("review");
-        Assert.Null(task.Assignee);
-        Assert.Empty(task.CandidateUsers);
-        Assert.Empty(task.CandidateGroups);
+        Assert.Equal(CaseStatus.Faulted, c.State.Status);
+        Assert.Equal("review", c.State.Fault!.ActivityId);
+        Assert.Contains("must return an email", c.State.Fault.Message);
+        Assert.Empty(c.AuditOf(AuditActions.NoEligibleAssignees));
+        Assert.Empty(c.State.Tasks);
+        Assert.Empty(c.State.Stages);
+        Assert.DoesNotContain(c.Last.Effects, x => x is TaskCreated or TimerScheduled or NotificationRequested);
     }
 
     [Fact]

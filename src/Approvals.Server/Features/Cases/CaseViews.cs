@@ -5,7 +5,11 @@ using Approvals.Server.Persistence;
 
 namespace Approvals.Server.Features.Cases;
 
-public sealed record TimerView(Guid Id, string Kind, string ActivityId, Guid? TaskId, DateTimeOffset DueAt);
+/// <summary>A pending timer, or one whose firing failed again and again (<c>status</c> <c>Failed</c>) until a retry arms it again.</summary>
+public sealed record TimerView(Guid Id, string Kind, string ActivityId, Guid? TaskId, DateTimeOffset DueAt, string Status = "Pending");
+
+/// <summary>Why a <c>Faulted</c> case stopped: the activity, what went wrong, and when.</summary>
+public sealed record FaultView(string ActivityId, string Message, DateTimeOffset At);
 
 public sealed record TaskView(
     Guid Id, Guid CaseId, string ActivityId, string? ActivityName, string? Assignee, IReadOnlyList<string> CandidateUsers,
@@ -32,7 +36,8 @@ public sealed record CaseSummary(Guid Id, string Workflow, int WorkflowVersion, 
 public sealed record CaseView(
     Guid Id, string Workflow, int WorkflowVersion, string Title, string Status, JsonObject Data, string Requester,
     IReadOnlyList<TaskView> OpenTasks, IReadOnlyList<string> ActiveActivities, string? Outcome, IReadOnlyList<TimerView> Timers,
-    IReadOnlyList<string> ChangesRequestedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? CompletedAt)
+    IReadOnlyList<string> ChangesRequestedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? CompletedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] FaultView? Fault = null)
 {
     public static CaseView From(CaseRow row, Func<string, string?> activityName)
     {
@@ -42,9 +47,11 @@ public sealed record CaseView(
             state.OpenTasks.Select(t => TaskView.From(t, row.Id, activityName(t.ActivityId))).ToList(),
             state.ActiveActivities,
             row.Outcome,
-            state.PendingTimers.OrderBy(t => t.DueAt).Select(t => new TimerView(t.Id, t.Kind.ToString(), t.ActivityId, t.TaskId, t.DueAt)).ToList(),
+            state.PendingTimers.Concat(state.FailedTimers).OrderBy(t => t.DueAt)
+                .Select(t => new TimerView(t.Id, t.Kind.ToString(), t.ActivityId, t.TaskId, t.DueAt, t.Status.ToString())).ToList(),
             state.ChangesRequestedBy,
-            row.CreatedAt, row.UpdatedAt, row.CompletedAt);
+            row.CreatedAt, row.UpdatedAt, row.CompletedAt,
+            state is { Status: CaseStatus.Faulted, Fault: { } f } ? new FaultView(f.ActivityId, f.Message, f.At) : null);
     }
 }
 

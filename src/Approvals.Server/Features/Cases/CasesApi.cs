@@ -13,6 +13,7 @@ public static class CasesApi
         VerifyCaseAudit.Map(cases);
         WithdrawCase.Map(cases);
         ResubmitCase.Map(cases);
+        RetryCase.Map(cases);
         return api;
     }
 }

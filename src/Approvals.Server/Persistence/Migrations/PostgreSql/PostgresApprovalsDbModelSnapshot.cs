@@ -403,6 +403,9 @@ namespace Approvals.Server.Persistence.Migrations.PostgreSql
                     b.Property<DateTimeOffset>("DueAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("FailedAttempts")
+                        .HasColumnType("integer");
+
                     b.Property<DateTimeOffset?>("FiredAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -413,6 +416,9 @@ namespace Approvals.Server.Persistence.Migrations.PostgreSql
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("text");
 
                     b.Property<string>("Status")
                         .IsRequired()

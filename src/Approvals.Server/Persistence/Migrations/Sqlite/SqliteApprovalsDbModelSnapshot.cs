@@ -395,6 +395,9 @@ namespace Approvals.Server.Persistence.Migrations.Sqlite
                     b.Property<long>("DueAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("FailedAttempts")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("FiredAt")
                         .HasColumnType("INTEGER");
 
@@ -404,6 +407,9 @@ namespace Approvals.Server.Persistence.Migrations.Sqlite
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Status")
