@@ -31,7 +31,7 @@ public abstract class AuditSealTests(StorageProvider provider) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, started.StatusCode);
         var id = (string)(await started.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
         var intake = await _app.ClientAsync("intake.officer1@example.org");
-        var task = (await intake.GetFromJsonAsync<JsonArray>("/api/tasks?status=Open"))!
+        var task = (await intake.GetFromJsonAsync<JsonObject>("/api/tasks?status=Open"))!["items"]!.AsArray()
             .Single(t => (string?)t!["caseId"] == id && (string?)t!["activityId"] == "identity")!["id"]!.GetValue<string>();
         var decided = await intake.PostAsJsonAsync($"/api/tasks/{task}/decision", new { decision = "approve", comment = "Documents verified." });
         Assert.Equal(HttpStatusCode.OK, decided.StatusCode);

@@ -72,7 +72,7 @@ public abstract class FaultApiTests(StorageProvider provider) : IAsyncLifetime
 
     private async Task<string> OpenTask(string reviewer, string caseId, string activityId)
     {
-        var tasks = (await (await _app.ClientAsync(reviewer)).GetFromJsonAsync<JsonArray>("/api/tasks?status=Open"))!;
+        var tasks = (await (await _app.ClientAsync(reviewer)).GetFromJsonAsync<JsonObject>("/api/tasks?status=Open"))!["items"]!.AsArray();
         return (string)tasks.Single(t => (string?)t!["caseId"] == caseId && (string?)t["activityId"] == activityId)!["id"]!;
     }
 

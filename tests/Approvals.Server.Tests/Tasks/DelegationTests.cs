@@ -17,7 +17,7 @@ public abstract class DelegationTests(ApprovalsAppFactory app)
             new { workflow = "personnel-vetting", title = "Delegation", data = Candidate });
         Assert.Equal(HttpStatusCode.Created, started.StatusCode);
         var caseId = (string)(await started.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
-        var tasks = (await (await app.ClientAsync("intake.officer1@example.org")).GetFromJsonAsync<JsonArray>("/api/tasks?status=Open"))!;
+        var tasks = (await (await app.ClientAsync("intake.officer1@example.org")).GetFromJsonAsync<JsonObject>("/api/tasks?status=Open"))!["items"]!.AsArray();
         return (string)tasks.Single(t => (string?)t!["caseId"] == caseId && (string?)t!["activityId"] == "identity")!["id"]!;
     }
 
