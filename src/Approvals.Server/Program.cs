@@ -34,6 +34,8 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
     o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+    // Numbers are numbers: no "5" for 5, so the document says `integer`, not `integer | string`.
+    o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
 });
 builder.Services.AddApprovalsProblems();
 builder.Services.AddApprovalsStorage();
@@ -46,7 +48,7 @@ builder.Services.AddMediator((Mediator.MediatorOptions o) =>
 builder.Services.AddSingleton<WorkflowCatalog>();
 builder.Services.AddScoped<CaseStore>();
 builder.Services.AddApprovalsJobs();
-builder.Services.AddOpenApi();
+builder.Services.AddApprovalsOpenApi();
 
 var app = builder.Build();
 
@@ -63,7 +65,7 @@ CheckHealth.Map(app);
 GetWorkflowSchema.Map(app);
 IssueToken.Map(app);
 
-var api = app.MapGroup("/api").RequireAuthorization();
+var api = app.MapGroup("/api").RequireAuthorization().ProducesErrors(StatusCodes.Status401Unauthorized);
 api.MapCaseEndpoints();
 api.MapTaskEndpoints();
 api.MapDirectoryEndpoints();
@@ -72,7 +74,7 @@ api.MapCalendarEndpoints();
 
 // Anything else under /api is an unknown route: a 404 problem, not a 401 for a route that is not there.
 app.MapFallback("/api/{**path}", (HttpContext http) =>
-    Problems.NotFound($"There is nothing at {http.Request.Method} {http.Request.Path}.")).AllowAnonymous();
+    Problems.NotFound($"There is nothing at {http.Request.Method} {http.Request.Path}.")).AllowAnonymous().ExcludeFromDescription();
 
 await StartupTasks.RunAsync(app);
 await JobsSetup.StartTimersAsync(app.Services, CancellationToken.None);

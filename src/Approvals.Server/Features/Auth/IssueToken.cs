@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
 using Approvals.Server.Persistence;
@@ -9,10 +10,11 @@ namespace Approvals.Server.Features.Auth;
 /// <summary><c>POST /api/auth/token</c>: email and password in, a bearer token out.</summary>
 public static class IssueToken
 {
-    public sealed record Body(string? Email, string? Password);
+    public sealed record Request([property: Required] string? Email, [property: Required] string? Password);
 
     public sealed record Command(string Email, string Password) : ICommand<Token?>;
 
+    [SchemaName("AccessToken")]
     public sealed record Token(string AccessToken, int ExpiresIn, string TokenType = "Bearer");
 
     public sealed class Handler(ApprovalsDb db, TokenIssuer issuer) : ICommandHandler<Command, Token?>
@@ -28,12 +30,12 @@ public static class IssueToken
     }
 
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapPost("/api/auth/token", async (Body? body, IMediator mediator, CancellationToken ct) =>
+        app.MapPost("/api/auth/token", async Task<Results<Ok<Token>, ProblemHttpResult>> (Request? body, IMediator mediator, CancellationToken ct) =>
             {
                 var errors = new List<ApiError>();
                 if (string.IsNullOrWhiteSpace(body?.Email)) errors.Add(new ApiError("email", "email is required.", "required"));
                 if (string.IsNullOrEmpty(body?.Password)) errors.Add(new ApiError("password", "password is required.", "required"));
-                if (errors.Count > 0) return Problems.BadRequest("The request is not valid.", errors);
+                if (errors.Count > 0) throw new RequestInvalid("The request is not valid.", errors);
                 var token = await mediator.Send(new Command(body!.Email!, body.Password!), ct);
                 return token is null
                     ? Problems.Unauthorized("The email or password is wrong.")
@@ -42,6 +44,6 @@ public static class IssueToken
             .AllowAnonymous()
             .WithTags("Auth")
             .WithName("IssueToken")
-            .Produces<Token>()
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
+            .WithSummary("Signs in: email and password in, a bearer access token out")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status415UnsupportedMediaType);
 }

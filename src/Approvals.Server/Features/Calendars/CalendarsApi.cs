@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Approvals.Engine.Calendars;
+using Approvals.Server.Auth;
+using Approvals.Server.Http;
 using Approvals.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,7 +12,8 @@ public static class CalendarsApi
     /// <summary>Maps the calendar routes (administrators only) under the authorized <c>/api</c> group.</summary>
     public static RouteGroupBuilder MapCalendarEndpoints(this RouteGroupBuilder api)
     {
-        var calendars = api.MapGroup("/calendars").WithTags("Calendars").RequireAuthorization("admin");
+        var calendars = api.MapGroup("/calendars").WithTags("Calendars").RequireAuthorization(Policies.Admin)
+            .ProducesErrors(StatusCodes.Status403Forbidden);
         PutCalendar.Map(calendars);
         ListCalendars.Map(calendars);
         return api;

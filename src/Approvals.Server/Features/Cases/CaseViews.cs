@@ -1,15 +1,18 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Approvals.Engine.Model;
 using Approvals.Engine.Runtime;
+using Approvals.Server.Http;
 using Approvals.Server.Persistence;
 
 namespace Approvals.Server.Features.Cases;
 
-public sealed record TimerView(Guid Id, string Kind, string ActivityId, Guid? TaskId, DateTimeOffset DueAt);
+public sealed record TimerView(Guid Id, [property: OneOfNames(typeof(TimerKind))] string Kind, string ActivityId, Guid? TaskId, DateTimeOffset DueAt);
 
 public sealed record TaskView(
     Guid Id, Guid CaseId, string ActivityId, string? ActivityName, string? Assignee, IReadOnlyList<string> CandidateUsers,
-    IReadOnlyList<string> CandidateGroups, string Status, DateTimeOffset CreatedAt, DateTimeOffset? DueAt, string? Decision,
+    IReadOnlyList<string> CandidateGroups, [property: OneOfNames(typeof(ReviewTaskStatus))] string Status, DateTimeOffset CreatedAt, DateTimeOffset? DueAt,
+    [property: OneOfNames(typeof(Decision), KebabCase = true)] string? Decision,
     string? DecidedBy, DateTimeOffset? DecidedAt, string? Comment,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CaseSummary? Case = null)
 {
@@ -24,14 +27,15 @@ public sealed record TaskView(
         t.CreatedAt, t.DueAt, t.Decision is { } d ? DecisionNames.Of(d) : null, t.DecidedBy, t.DecidedAt, t.Comment);
 }
 
-public sealed record CaseSummary(Guid Id, string Workflow, int WorkflowVersion, string Title, string Status, string Requester, string? Outcome)
+public sealed record CaseSummary(Guid Id, string Workflow, int WorkflowVersion, string Title, [property: OneOfNames(typeof(CaseStatus))] string Status,
+    string Requester, [property: OneOfNames(typeof(CaseOutcome))] string? Outcome)
 {
     public static CaseSummary From(CaseRow c) => new(c.Id, c.WorkflowKey, c.WorkflowVersion, c.Title, c.Status, c.Requester, c.Outcome);
 }
 
 public sealed record CaseView(
-    Guid Id, string Workflow, int WorkflowVersion, string Title, string Status, JsonObject Data, string Requester,
-    IReadOnlyList<TaskView> OpenTasks, IReadOnlyList<string> ActiveActivities, string? Outcome, IReadOnlyList<TimerView> Timers,
+    Guid Id, string Workflow, int WorkflowVersion, string Title, [property: OneOfNames(typeof(CaseStatus))] string Status, JsonObject Data, string Requester,
+    IReadOnlyList<TaskView> OpenTasks, IReadOnlyList<string> ActiveActivities, [property: OneOfNames(typeof(CaseOutcome))] string? Outcome, IReadOnlyList<TimerView> Timers,
     IReadOnlyList<string> ChangesRequestedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? CompletedAt)
 {
     public static CaseView From(CaseRow row, Func<string, string?> activityName)

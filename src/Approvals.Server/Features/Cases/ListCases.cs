@@ -12,14 +12,14 @@ public static class ListCases
 {
     public const int PageSize = 50;
 
-    public sealed record Query(ClaimsPrincipal User, string? Status, string? Workflow, int Page) : IQuery<PageOf<CaseSummary>>;
+    public sealed record Query(Actor Actor, string? Status, string? Workflow, int Page) : IQuery<PageOf<CaseSummary>>;
 
     public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, PageOf<CaseSummary>>
     {
         public async ValueTask<PageOf<CaseSummary>> Handle(Query q, CancellationToken ct)
         {
-            var me = q.User.Email();
-            var cases = db.VisibleCases(me, await db.GroupsOfAsync(me, ct), q.User.IsAdmin()).AsNoTracking();
+            var me = q.Actor.Email;
+            var cases = db.VisibleCases(me, await db.GroupsOfAsync(me, ct), q.Actor.IsAdmin).AsNoTracking();
             if (q.Status is { } status) cases = cases.Where(c => c.Status == status);
             if (q.Workflow is { } workflow) cases = cases.Where(c => c.WorkflowKey == workflow);
             var total = await cases.CountAsync(ct);
@@ -30,13 +30,15 @@ public static class ListCases
     }
 
     public static void Map(RouteGroupBuilder cases) =>
-        cases.MapGet("/", (ClaimsPrincipal user, IMediator mediator, string? status, string? workflow, int? page) => RefusalResults.Run(async () =>
+        cases.MapGet("/", async Task<Ok<PageOf<CaseSummary>>> (ClaimsPrincipal user, IMediator mediator, string? status, string? workflow, int? page,
+                CancellationToken ct) =>
             {
                 var s = RequestInvalid.EnumFilter<Runtime.CaseStatus>(status, "status", "a case status");
                 if (page is < 1) throw RequestInvalid.Field("page", "page starts at 1.");
                 var w = string.IsNullOrWhiteSpace(workflow) ? null : workflow.Trim();
-                return Results.Ok(await mediator.Send(new Query(user, s, w, page ?? 1)));
-            }))
+                return TypedResults.Ok(await mediator.Send(new Query(user.Actor(), s, w, page ?? 1), ct));
+            })
             .WithName("ListCases")
-            .Produces<PageOf<CaseSummary>>();
+            .WithSummary("A page of the cases the caller may see, newest first")
+            .ProducesErrors(StatusCodes.Status400BadRequest);
 }

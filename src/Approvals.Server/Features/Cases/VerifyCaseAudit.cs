@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Approvals.Server.Auth;
 using Approvals.Server.Http;
 using Approvals.Server.Persistence;
 using Mediator;
@@ -9,15 +10,16 @@ namespace Approvals.Server.Features.Cases;
 /// <summary>Checks a case's audit chain: every row still matches its hash and links to the row before.</summary>
 public static class VerifyCaseAudit
 {
+    [SchemaName("AuditVerification")]
     public sealed record Answer(bool Valid, int Entries, int? FirstBrokenSeq);
 
-    public sealed record Query(Guid Id, ClaimsPrincipal User) : IQuery<Answer>;
+    public sealed record Query(Guid Id, Actor Actor) : IQuery<Answer>;
 
     public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, Answer>
     {
         public async ValueTask<Answer> Handle(Query q, CancellationToken ct)
         {
-            await db.VisibleCaseAsync(q.Id, q.User, ct);
+            await db.VisibleCaseAsync(q.Id, q.Actor, ct);
             var rows = await db.Audit.AsNoTracking().Where(a => a.CaseId == q.Id).OrderBy(a => a.Seq).ToListAsync(ct);
             var broken = AuditChain.FirstBroken(rows);
             return new Answer(broken is null, rows.Count, broken);
@@ -25,8 +27,9 @@ public static class VerifyCaseAudit
     }
 
     public static void Map(RouteGroupBuilder cases) =>
-        cases.MapGet("/{id:guid}/audit/verify", (Guid id, ClaimsPrincipal user, IMediator mediator) =>
-                RefusalResults.Run(async () => Results.Ok(await mediator.Send(new Query(id, user)))))
+        cases.MapGet("/{id:guid}/audit/verify", async Task<Ok<Answer>> (Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new Query(id, user.Actor()), ct)))
             .WithName("VerifyCaseAudit")
-            .Produces<Answer>();
+            .WithSummary("Checks that no audit row of the case was rewritten or removed")
+            .ProducesErrors(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
 }

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using Approvals.Engine.Runtime;
 using Approvals.Server.Http;
 using Approvals.Server.Persistence;
 using Mediator;
@@ -8,13 +10,13 @@ namespace Approvals.Server.Features.Directory;
 /// <summary><c>PUT /api/directory/groups/{name}</c> <c>{"displayName"?, "members": [emails]}</c>: creates or replaces a group.</summary>
 public static class PutGroup
 {
-    public sealed record Body(string? DisplayName, List<string>? Members);
+    public sealed record Request(string? DisplayName, [property: Required] List<string>? Members);
 
-    public sealed record Command(string Name, string? DisplayName, IReadOnlyList<string>? Members) : ICommand<Result<GroupView>>;
+    public sealed record Command(string Name, string? DisplayName, IReadOnlyList<string>? Members) : ICommand<GroupView>;
 
-    public sealed class Handler(ApprovalsDb db) : ICommandHandler<Command, Result<GroupView>>
+    public sealed class Handler(ApprovalsDb db) : ICommandHandler<Command, GroupView>
     {
-        public async ValueTask<Result<GroupView>> Handle(Command c, CancellationToken ct)
+        public async ValueTask<GroupView> Handle(Command c, CancellationToken ct)
         {
             var name = c.Name.Trim();
             var errors = new List<ApiError>();
@@ -29,7 +31,7 @@ public static class PutGroup
             for (var i = 0; i < members.Count; i++)
                 if (!known.Contains(members[i]))
                     errors.Add(new ApiError($"members[{i}]", $"There is no user '{members[i]}'.", "unknown-user"));
-            if (errors.Count > 0) return Result<GroupView>.Fail(Problems.BadRequest("The group is not valid.", errors));
+            if (errors.Count > 0) throw new RequestInvalid("The group is not valid.", errors);
 
             var group = await db.Groups.FirstOrDefaultAsync(g => g.Name == name, ct);
             if (group is null) db.Groups.Add(group = new GroupRow { Name = name });
@@ -46,16 +48,16 @@ public static class PutGroup
             }
             catch (DbUpdateException e) when (e.IsUniqueViolation())
             {
-                return Result<GroupView>.Fail(Problems.Conflict($"Group {name} was changed by someone else at the same moment; send the request again."));
+                throw new EngineRefusal(RefusalKind.Conflict, $"Group {name} was changed by someone else at the same moment; send the request again.");
             }
             return new GroupView(group.Name, group.DisplayName, wanted.Order(StringComparer.Ordinal).ToList());
         }
     }
 
     public static void Map(RouteGroupBuilder directory) =>
-        directory.MapPut("/groups/{name}", async (string name, Body body, IMediator m, CancellationToken ct) =>
-                (await m.Send(new Command(name, body.DisplayName, body.Members), ct)).ToHttp())
+        directory.MapPut("/groups/{name}", async Task<Ok<GroupView>> (string name, Request body, IMediator m, CancellationToken ct) =>
+                TypedResults.Ok(await m.Send(new Command(name, body.DisplayName, body.Members), ct)))
             .WithName("PutGroup")
-            .Produces<GroupView>()
-            .ProducesValidationProblem();
+            .WithSummary("Creates or replaces a group and its members")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType);
 }

@@ -1,3 +1,4 @@
+using Approvals.Engine.Runtime;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
 using Approvals.Server.Persistence;
@@ -12,19 +13,19 @@ namespace Approvals.Server.Features.Directory;
 /// </summary>
 public static class PutUser
 {
-    public sealed record Body(string? DisplayName, string? Password, List<string>? Roles, string? Manager, List<string>? Groups);
+    public sealed record Request(string? DisplayName, string? Password, List<string>? Roles, string? Manager, List<string>? Groups);
 
     public sealed record Command(string Email, string? DisplayName, string? Password, IReadOnlyList<string>? Roles, string? Manager,
-        IReadOnlyList<string>? Groups) : ICommand<Result<UserView>>;
+        IReadOnlyList<string>? Groups) : ICommand<UserView>;
 
-    public sealed class Handler(ApprovalsDb db, TimeProvider clock) : ICommandHandler<Command, Result<UserView>>
+    public sealed class Handler(ApprovalsDb db, TimeProvider clock) : ICommandHandler<Command, UserView>
     {
-        public async ValueTask<Result<UserView>> Handle(Command c, CancellationToken ct)
+        public async ValueTask<UserView> Handle(Command c, CancellationToken ct)
         {
             var email = DirectoryRules.NormalizeEmail(c.Email);
             var user = await db.Users.FirstOrDefaultAsync(u => u.Email == email, ct);
             var errors = await ValidateAsync(c, email, creating: user is null, ct);
-            if (errors.Count > 0) return Result<UserView>.Fail(Problems.BadRequest("The user is not valid.", errors));
+            if (errors.Count > 0) throw new RequestInvalid("The user is not valid.", errors);
 
             var now = clock.GetUtcNow();
             if (user is null)
@@ -53,7 +54,7 @@ public static class PutUser
             }
             catch (DbUpdateException e) when (e.IsUniqueViolation())
             {
-                return Result<UserView>.Fail(Problems.Conflict($"User {email} was changed by someone else at the same moment; send the request again."));
+                throw new EngineRefusal(RefusalKind.Conflict, $"User {email} was changed by someone else at the same moment; send the request again.");
             }
             var memberOf = await db.GroupMembers.AsNoTracking().Where(m => m.Email == email).Select(m => m.GroupName).ToListAsync(ct);
             return new UserView(user.Email, user.DisplayName, user.Roles, user.Manager, memberOf.Order(StringComparer.Ordinal).ToList(),
@@ -96,9 +97,9 @@ public static class PutUser
     }
 
     public static void Map(RouteGroupBuilder directory) =>
-        directory.MapPut("/users/{email}", async (string email, Body body, IMediator m, CancellationToken ct) =>
-                (await m.Send(new Command(email, body.DisplayName, body.Password, body.Roles, body.Manager, body.Groups), ct)).ToHttp())
+        directory.MapPut("/users/{email}", async Task<Ok<UserView>> (string email, Request body, IMediator m, CancellationToken ct) =>
+                TypedResults.Ok(await m.Send(new Command(email, body.DisplayName, body.Password, body.Roles, body.Manager, body.Groups), ct)))
             .WithName("PutUser")
-            .Produces<UserView>()
-            .ProducesValidationProblem();
+            .WithSummary("Creates or updates a directory user")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType);
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using System.Text.Json;
 using Approvals.Engine.Runtime;
@@ -19,27 +20,27 @@ public static class DecideTask
     public const int MaxCommentLength = 4_000;
     public const int MaxKeyLength = 200;
 
-    public sealed record Request(string? Decision, string? Comment);
+    public sealed record Request([property: Required, OneOfNames(typeof(Decision), KebabCase = true)] string? Decision, string? Comment);
 
     /// <summary>The answer: the decided task, or the stored first answer when an idempotency key was seen before.</summary>
     public sealed record Answer(int StatusCode, string Json);
 
-    public sealed record Command(Guid TaskId, ClaimsPrincipal User, Decision Decision, string? Comment, string? IdempotencyKey) : ICommand<Answer>;
+    public sealed record Command(Guid TaskId, Actor Actor, Decision Decision, string? Comment, string? IdempotencyKey) : ICommand<Answer>;
 
     public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, TimeProvider clock, IOptions<JsonOptions> json)
         : ICommandHandler<Command, Answer>
     {
-        private string Route(Guid taskId) => $"POST /api/tasks/{taskId}/decision";
+        private static string Route(Guid taskId) => $"POST /api/tasks/{taskId}/decision";
 
         public async ValueTask<Answer> Handle(Command c, CancellationToken ct)
         {
-            var me = c.User.Email();
+            var me = c.Actor.Email;
             if (await Replay(c, me, ct) is { } first) return first;
             var now = clock.GetUtcNow();
             try
             {
                 var view = await store.ApplyAsync(db, catalog, c.TaskId,
-                    _ => new Runtime.DecideTask(c.TaskId, c.Decision, c.Comment, me, now) { ActorIsAdmin = c.User.IsAdmin() }, ct,
+                    _ => new Runtime.DecideTask(c.TaskId, c.Decision, c.Comment, me, now) { ActorIsAdmin = c.Actor.IsAdmin }, ct,
                     (_, _, v) =>
                     {
                         // The key is stored in the same transaction as the decision: a retry finds either both or neither.
@@ -55,7 +56,8 @@ public static class DecideTask
             catch (EngineRefusal r) when (r.Kind == RefusalKind.Conflict && c.IdempotencyKey is not null)
             {
                 // Two deliveries of one request raced: the loser finds the task decided, and the winner's answer stored.
-                return await Replay(c, me, ct) ?? throw r;
+                if (await Replay(c, me, ct) is { } replay) return replay;
+                throw;
             }
         }
 
@@ -73,20 +75,23 @@ public static class DecideTask
     }
 
     public static void Map(RouteGroupBuilder tasks) =>
-        tasks.MapPost("/{id:guid}/decision", (Guid id, Request body, HttpRequest http, ClaimsPrincipal user, IMediator mediator) =>
-                RefusalResults.Run(async () =>
+        tasks.MapPost("/{id:guid}/decision", async Task<ContentHttpResult> (Guid id, Request body, [Microsoft.AspNetCore.Mvc.FromHeader(Name = "Idempotency-Key")] string? key, ClaimsPrincipal user,
+                IMediator mediator, CancellationToken ct) =>
                 {
                     if (!DecisionNames.TryParse(body.Decision, out var decision))
                         throw RequestInvalid.Field("decision", "decision must be \"approve\", \"reject\" or \"request-changes\".");
                     if (body.Comment is { Length: > MaxCommentLength })
                         throw RequestInvalid.Field("comment", $"A comment may be at most {MaxCommentLength} characters long.");
-                    string? key = http.Headers["Idempotency-Key"].FirstOrDefault();
                     if (key is not null && (key.Length == 0 || key.Length > MaxKeyLength))
                         throw RequestInvalid.Field("Idempotency-Key", $"An Idempotency-Key is 1 to {MaxKeyLength} characters.");
-                    var answer = await mediator.Send(new Command(id, user, decision, body.Comment, key));
-                    return Results.Content(answer.Json, "application/json", statusCode: answer.StatusCode);
-                }))
-            .RequireAuthorization("reviewer")
+                    var answer = await mediator.Send(new Command(id, user.Actor(), decision, body.Comment, key), ct);
+                    // A replayed request gets the stored JSON of the first answer, byte for byte.
+                    return TypedResults.Content(answer.Json, "application/json", statusCode: answer.StatusCode);
+                })
+            .RequireAuthorization(Policies.Reviewer)
             .WithName("DecideTask")
-            .Produces<TaskView>();
+            .WithSummary("Decides a task: approve, reject or request changes")
+            .Produces<TaskView>()
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound,
+                StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType);
 }

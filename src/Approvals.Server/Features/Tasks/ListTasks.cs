@@ -13,14 +13,14 @@ public static class ListTasks
 {
     public const int Limit = 500;
 
-    public sealed record Query(ClaimsPrincipal User, string? Status) : IQuery<IReadOnlyList<TaskView>>;
+    public sealed record Query(Actor Actor, string? Status) : IQuery<IReadOnlyList<TaskView>>;
 
     public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, IReadOnlyList<TaskView>>
     {
         public async ValueTask<IReadOnlyList<TaskView>> Handle(Query q, CancellationToken ct)
         {
-            var me = q.User.Email();
-            var admin = q.User.IsAdmin();
+            var me = q.Actor.Email;
+            var admin = q.Actor.IsAdmin;
             var groups = await db.GroupsOfAsync(me, ct);
             var tasks = db.Tasks.AsNoTracking().Include(t => t.Candidates)
                 .Where(t => t.Assignee == me || t.DecidedBy == me
@@ -38,11 +38,12 @@ public static class ListTasks
     }
 
     public static void Map(RouteGroupBuilder tasks) =>
-        tasks.MapGet("/", (ClaimsPrincipal user, IMediator mediator, string? status) => RefusalResults.Run(async () =>
+        tasks.MapGet("/", async Task<Ok<IReadOnlyList<TaskView>>> (ClaimsPrincipal user, IMediator mediator, string? status, CancellationToken ct) =>
             {
                 var s = RequestInvalid.EnumFilter<Runtime.ReviewTaskStatus>(status, "status", "a task status");
-                return Results.Ok(await mediator.Send(new Query(user, s)));
-            }))
+                return TypedResults.Ok(await mediator.Send(new Query(user.Actor(), s), ct));
+            })
             .WithName("ListTasks")
-            .Produces<IReadOnlyList<TaskView>>();
+            .WithSummary("The caller's tasks: assigned to them, or offered to them or a group they are in")
+            .ProducesErrors(StatusCodes.Status400BadRequest);
 }
