@@ -28,7 +28,7 @@ public static class GetWorkflowVersion
     }
 
     public static void Map(RouteGroupBuilder workflows) =>
-        workflows.MapGet("/{key}/versions/{version:int}", async Task<Ok<View>> (string key, int version, IMediator m, CancellationToken ct) =>
+        workflows.MapGet("/{key}/versions/{version}", async Task<Ok<View>> (string key, int version, IMediator m, CancellationToken ct) =>
                 TypedResults.Ok(await m.Send(new Query(key, version), ct)))
             .WithName("GetWorkflowVersion")
             .WithSummary("One published version of a workflow, as it was published")
