@@ -37,6 +37,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     // Numbers are numbers: no "5" for 5, so the document says `integer`, not `integer | string`.
     o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
 });
+builder.Services.AddApprovalsSettings();
 builder.Services.AddApprovalsProblems();
 builder.Services.AddApprovalsStorage();
 builder.Services.AddApprovalsAuth(builder.Configuration);

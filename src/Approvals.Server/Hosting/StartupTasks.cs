@@ -2,6 +2,7 @@ using Approvals.Server.Auth;
 using Approvals.Server.Features.Directory;
 using Approvals.Server.Features.Examples;
 using Approvals.Server.Persistence;
+using Microsoft.Extensions.Options;
 
 namespace Approvals.Server.Hosting;
 
@@ -19,11 +20,12 @@ public static class StartupTasks
         await db.MigrateAsync(ct);
         log.LogInformation("Database ready ({Provider})", db.Database.ProviderName);
         await sp.GetRequiredService<SigningKeys>().LoadAsync(db, ct);
-        await EnsureBootstrapAdmin.RunAsync(db, app.Configuration, clock, log, ct);
+        await EnsureBootstrapAdmin.RunAsync(db, sp.GetRequiredService<IOptions<BootstrapOptions>>().Value, clock, log, ct);
 
-        if (LoadExamples.Enabled(app.Configuration))
+        var examples = sp.GetRequiredService<IOptions<ExamplesOptions>>().Value;
+        if (LoadExamples.Enabled(examples, sp.GetRequiredService<IOptions<StorageOptions>>().Value))
         {
-            var folder = LoadExamples.FindFolder(app.Configuration, app.Environment.ContentRootPath);
+            var folder = LoadExamples.FindFolder(examples, app.Environment.ContentRootPath);
             if (folder is null) log.LogWarning("Examples:Load is on but no workflows/directory.json was found; set Examples:Path");
             else await LoadExamples.RunAsync(db, folder, clock, log, ct);
         }

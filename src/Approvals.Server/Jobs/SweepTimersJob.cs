@@ -1,6 +1,7 @@
 using Approvals.Engine.Runtime;
 using Approvals.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Approvals.Server.Jobs;
 
@@ -9,11 +10,8 @@ namespace Approvals.Server.Jobs;
 /// between commit and scheduling) and fires again every timer that is overdue (its job was lost). Runs at
 /// start-up and every minute; a duplicate firing changes nothing.
 /// </summary>
-public sealed class SweepTimersJob(ApprovalsDb db, TimerScheduler scheduler, TimeProvider clock, IConfiguration config, ILogger<SweepTimersJob> log)
+public sealed class SweepTimersJob(ApprovalsDb db, TimerScheduler scheduler, TimeProvider clock, IOptions<JobsOptions> options, ILogger<SweepTimersJob> log)
 {
-    /// <summary>How late a timer must be before the sweep takes its job for lost (<c>Jobs:OverdueAfter</c>).</summary>
-    public static readonly TimeSpan DefaultOverdue = TimeSpan.FromSeconds(30);
-
     public const int Batch = 20_000;
 
     /// <summary>The minute-by-minute sweep (a Hangfire recurring job).</summary>
@@ -28,7 +26,8 @@ public sealed class SweepTimersJob(ApprovalsDb db, TimerScheduler scheduler, Tim
 
     private async Task SweepAsync(bool rearmNear, CancellationToken ct)
     {
-        var late = clock.GetUtcNow() - config.GetValue("Jobs:OverdueAfter", DefaultOverdue);
+        // How late a timer must be before the sweep takes its job for lost (Jobs:OverdueAfter).
+        var late = clock.GetUtcNow() - options.Value.OverdueAfter;
         var pending = nameof(TimerStatus.Pending);
         var timers = await db.Timers.AsNoTracking()
             .Where(t => t.Status == pending && (t.JobId == null || t.DueAt <= late

@@ -133,6 +133,28 @@ public abstract class StartupTests(StorageProvider provider)
         }
     }
 
+    [Theory]
+    [InlineData("Auth:TokenLifetime", "banana")]
+    [InlineData("Auth:TokenLifetime", "-01:00:00")]
+    [InlineData("Auth:SigningKey", "too-short")]
+    [InlineData("Jobs:Workers", "0")]
+    [InlineData("Jobs:OverdueAfter", "soon")]
+    [InlineData("Storage:Provider", "Oracle")]
+    [InlineData("Bootstrap:AdminEmail", "ops@example.org")]
+    public async Task Startup_BadSetting_StopsNamingTheSetting(string key, string value)
+    {
+        var app = new ApprovalsAppFactory(provider, null, new Dictionary<string, string?> { [key] = value });
+        try
+        {
+            var e = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+            Assert.Contains(key, e.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
     private static string CopyOfWorkflows()
     {
         var folder = Path.Combine(Path.GetTempPath(), "approvals-tests", "workflows-" + Guid.NewGuid().ToString("N"));

@@ -17,13 +17,12 @@ public static class LoadExamples
     public const string DirectoryFile = "directory.json";
     public const string Actor = "system";
 
-    public static bool Enabled(IConfiguration config) =>
-        config.GetValue<bool?>("Examples:Load") ?? StorageSetup.Provider(config) == StoreProvider.Sqlite;
+    public static bool Enabled(ExamplesOptions examples, StorageOptions storage) => examples.Load ?? storage.Store == StoreProvider.Sqlite;
 
     /// <summary><c>Examples:Path</c>, else the first <c>workflows/</c> holding a directory.json above the content root or the binaries.</summary>
-    public static string? FindFolder(IConfiguration config, string contentRoot)
+    public static string? FindFolder(ExamplesOptions examples, string contentRoot)
     {
-        if (config["Examples:Path"] is { Length: > 0 } configured)
+        if (examples.Path is { Length: > 0 } configured)
             return Path.GetFullPath(configured, contentRoot);
         foreach (var start in new[] { contentRoot, System.IO.Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {
