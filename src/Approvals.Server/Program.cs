@@ -40,7 +40,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 builder.Services.AddApprovalsSettings();
 builder.Services.AddApprovalsProblems();
 builder.Services.AddApprovalsStorage();
-builder.Services.AddApprovalsAuth(builder.Configuration);
+builder.Services.AddApprovalsAuth();
 builder.Services.AddMediator((Mediator.MediatorOptions o) =>
 {
     o.ServiceLifetime = ServiceLifetime.Scoped;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Approvals.Engine.Model;
 using Approvals.Engine.Validation;
 using Approvals.Server.Auth;
 using Approvals.Server.Features.Workflows;
@@ -124,7 +125,7 @@ public static class LoadExamples
         var keyInFile = WorkflowJson.Node(json)?["key"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var k) ? k : null;
         var key = keyInFile ?? Path.GetFileNameWithoutExtension(file);
         var (definition, errors) = WorkflowValidation.Validate(json, keyInFile is null ? key : null);
-        if (definition is null || errors.Count > 0 || !WorkflowJson.IsKey(key))
+        if (definition is null || errors.Count > 0 || !Keys.IsValid(key))
         {
             log.LogError("Example workflow {File} has {Count} faults and was not published: {Faults}", name, errors.Count,
                 string.Join("; ", errors.Take(5).Select(e => $"{e.Path}: {e.Message}")));

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Approvals.Engine.Model;
 using Approvals.Engine.Validation;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
@@ -21,7 +22,7 @@ public static class SaveDraft
     {
         public async ValueTask<DraftView> Handle(Command c, CancellationToken ct)
         {
-            if (!WorkflowJson.IsKey(c.Key))
+            if (!Keys.IsValid(c.Key))
                 throw new RequestInvalid("The workflow key is not valid.",
                     [new ApiError("key", "A key is lower-case letters, digits and dashes (at most 64), starting with a letter or digit.", ErrorCodes.InvalidValue)]);
             var (definition, errors) = WorkflowValidation.Validate(c.Json, c.Key);

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Approvals.Engine.Json;
 using Approvals.Engine.Validation;
 using Approvals.Server.Http;
@@ -25,11 +24,9 @@ public static class WorkflowsApi
 }
 
 /// <summary>Shared by the workflow slices: reading definition bodies, checking keys, shaping errors.</summary>
-public static partial class WorkflowJson
+public static class WorkflowJson
 {
     private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
-
-    public static bool IsKey(string key) => KeyPattern().IsMatch(key);
 
     public static ApiError ToApiError(ValidationError e) => new(e.Path, e.Message, e.Code, e.ActivityId);
 
@@ -78,7 +75,4 @@ public static partial class WorkflowJson
 
     public static string? NameOf(string json) =>
         Node(json) is JsonObject o && o["name"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
-    private static partial Regex KeyPattern();
 }
