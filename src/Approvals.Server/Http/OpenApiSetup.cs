@@ -121,6 +121,17 @@ public static class OpenApiSetup
         return Task.CompletedTask;
     }
 
+    private static readonly Dictionary<string, string> TagDescriptions = new()
+    {
+        ["Auth"] = "Signing in: a bearer access token for every other call.",
+        ["Cases"] = "Cases routed through a workflow's reviewer stages, with their audit trail.",
+        ["Tasks"] = "The reviewer's inbox: tasks to decide, claim or hand on.",
+        ["Workflows"] = "Workflow definitions: drafts, validation, published versions and the definition JSON Schema.",
+        ["Directory"] = "Users and groups (administrators).",
+        ["Calendars"] = "Business-hours calendars that timers count working time on (administrators).",
+        ["Health"] = "Liveness of the server and its database.",
+    };
+
     private static Task TransformDocument(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken ct)
     {
         document.Info.Title = "Approvals API";
@@ -128,6 +139,9 @@ public static class OpenApiSetup
             + "Every error is application/problem+json with an `errors` list naming the field, JSON path or activity at fault.";
         foreach (var server in document.Servers ?? [])
             server.Url = server.Url?.TrimEnd('/');
+
+        foreach (var tag in document.Tags ?? new HashSet<OpenApiTag>())
+            if (tag.Name is { } name && TagDescriptions.TryGetValue(name, out var description)) tag.Description = description;
 
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
