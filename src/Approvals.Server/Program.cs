@@ -36,6 +36,9 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
     // Numbers are numbers: no "5" for 5, so the document says `integer`, not `integer | string`.
     o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+    // Two readers of {"riskScore": 10, "riskScore": 90} may pick different values: a duplicate key is a 400.
+    o.SerializerOptions.AllowDuplicateProperties = false;
+    o.SerializerOptions.Converters.Add(new UniqueKeysJsonObjectConverter());
 });
 builder.Services.AddApprovalsSettings();
 builder.Services.AddApprovalsProblems();
@@ -50,6 +53,7 @@ builder.Services.AddSingleton<WorkflowCatalog>();
 builder.Services.AddScoped<CaseStore>();
 builder.Services.AddApprovalsJobs();
 builder.Services.AddApprovalsOpenApi();
+builder.Services.WithoutContentTypeRouting();
 
 var app = builder.Build();
 
@@ -57,6 +61,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseJsonBodies();
 
 app.MapJobsDashboard();
 app.MapOpenApi().AllowAnonymous();
@@ -73,9 +78,10 @@ api.MapDirectoryEndpoints();
 api.MapWorkflowEndpoints();
 api.MapCalendarEndpoints();
 
-// Anything else under /api is an unknown route: a 404 problem, not a 401 for a route that is not there.
+// Anything else under /api is an unknown route: a 404 problem for a signed-in caller. Anonymous callers are
+// told 401 first, whatever they asked for.
 app.MapFallback("/api/{**path}", (HttpContext http) =>
-    Problems.NotFound($"There is nothing at {http.Request.Method} {http.Request.Path}.")).AllowAnonymous().ExcludeFromDescription();
+    Problems.NotFound($"There is nothing at {http.Request.Method} {http.Request.Path}.")).RequireAuthorization().ExcludeFromDescription();
 
 await StartupTasks.RunAsync(app);
 await JobsSetup.StartTimersAsync(app.Services, CancellationToken.None);

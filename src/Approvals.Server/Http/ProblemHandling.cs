@@ -55,10 +55,17 @@ public static partial class ProblemHandling
                 details = Problems.Details(StatusCodes.Status400BadRequest, invalid.Message,
                     invalid.Errors.Count == 1 ? invalid.Errors[0].Message : $"{invalid.Errors.Count} problems were found.", invalid.Errors);
             }
+            else if (exception is RequestUnprocessable unprocessable)
+            {
+                details = Problems.Details(StatusCodes.Status422UnprocessableEntity, "Unprocessable request", unprocessable.Message,
+                    [new ApiError(unprocessable.Field, unprocessable.Message, "idempotency-key-reused")]);
+            }
             else if (exception is BadHttpRequestException bad)
             {
                 var (field, message) = Describe(bad);
-                details = Problems.Details(bad.StatusCode, "The request is not valid.", message, [new ApiError(field, message, "bad-request")]);
+                var title = bad.StatusCode == StatusCodes.Status415UnsupportedMediaType ? "Unsupported media type" : "The request is not valid.";
+                details = Problems.Details(bad.StatusCode, title, message,
+                    [new ApiError(field, message, bad.StatusCode == StatusCodes.Status415UnsupportedMediaType ? "unsupported-media-type" : "bad-request")]);
                 log.LogInformation("Bad request on {Method} {Path}: {Field}", http.Request.Method, http.Request.Path, field);
             }
             else if (exception is OperationCanceledException && http.RequestAborted.IsCancellationRequested)
@@ -86,6 +93,11 @@ public static partial class ProblemHandling
 
         private static (string? Field, string Message) Describe(BadHttpRequestException bad)
         {
+            if (bad.InnerException is DuplicateKeyException duplicate)
+            {
+                var at = (string.IsNullOrEmpty(duplicate.Path) ? "$" : duplicate.Path) + duplicate.Inner;
+                return (at, $"The body is not valid for this request at {at}: {Clean(duplicate.Message)}");
+            }
             if (bad.InnerException is JsonException json)
             {
                 var path = string.IsNullOrEmpty(json.Path) ? "$" : json.Path;
@@ -95,8 +107,12 @@ public static partial class ProblemHandling
             var name = m.Success ? m.Groups["name"].Value : null;
             if (bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) && bad.Message.StartsWith("Required", StringComparison.Ordinal))
                 return ("body", "A JSON body is required.");
-            if (bad.Message.Contains("Content-Type", StringComparison.OrdinalIgnoreCase) || bad.StatusCode == StatusCodes.Status415UnsupportedMediaType)
-                return ("body", "Send the body as application/json.");
+            if (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType)
+                return ("Content-Type", bad.Message.StartsWith("The body's media type", StringComparison.Ordinal) ? bad.Message : "Send the body as application/json.");
+            if (bad.Message.Contains("Content-Type", StringComparison.OrdinalIgnoreCase))
+                return ("Content-Type", "Send the body as application/json.");
+            if (BindPattern().Match(bad.Message) is { Success: true } bind)
+                return (bind.Groups["name"].Value, $"'{bind.Groups["value"].Value}' is not a valid value for {bind.Groups["name"].Value}.");
             return (name, bad.Message);
         }
 
@@ -106,6 +122,9 @@ public static partial class ProblemHandling
             var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
             return cut > 0 ? message[..cut] : message;
         }
+
+        [GeneratedRegex("^Failed to bind parameter \"(?:[^\" ]+ )?(?<name>[^\" ]+)\" from \"(?<value>[^\"]*)\"")]
+        private static partial Regex BindPattern();
 
         [GeneratedRegex("parameter \"(?:[^\" ]+ )?(?<name>[^\" ]+)\"")]
         private static partial Regex ParameterPattern();

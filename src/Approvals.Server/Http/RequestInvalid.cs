@@ -18,3 +18,12 @@ public sealed class RequestInvalid(string title, IReadOnlyList<ApiError> errors)
         throw Field(field, $"'{value}' is not {what}: {string.Join(", ", Enum.GetNames<T>())}.");
     }
 }
+
+/// <summary>
+/// A well-formed request the server will not process as sent (422): an <c>Idempotency-Key</c> reused for a
+/// different request. Nothing was changed.
+/// </summary>
+public sealed class RequestUnprocessable(string field, string message) : Exception(message)
+{
+    public string Field { get; } = field;
+}

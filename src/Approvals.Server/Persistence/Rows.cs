@@ -143,6 +143,9 @@ public class IdempotencyRow
     public string Actor { get; set; } = "";
     public string Key { get; set; } = "";
     public string Route { get; set; } = "";
+
+    /// <summary>SHA-256 of the request's body as the server read it; the same key with another body is refused.</summary>
+    public string RequestHash { get; set; } = "";
     public int StatusCode { get; set; }
     public string ResponseJson { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }

@@ -41,7 +41,7 @@ public abstract class CaseApiTests(StorageProvider provider) : IAsyncLifetime
     protected async Task<string?> InboxTask(string reviewer, string caseId, string activityId)
     {
         var client = await App.ClientAsync(reviewer);
-        var tasks = (await client.GetFromJsonAsync<JsonArray>("/api/tasks?status=Open"))!;
+        var tasks = (await client.GetFromJsonAsync<JsonObject>("/api/tasks?status=Open&limit=200"))!["items"]!.AsArray();
         return tasks.Select(t => t!.AsObject())
             .FirstOrDefault(t => (string?)t["caseId"] == caseId && (string?)t["activityId"] == activityId)?["id"]?.GetValue<string>();
     }
@@ -213,7 +213,8 @@ public abstract class CaseApiTests(StorageProvider provider) : IAsyncLifetime
         Assert.Contains((await bad.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsArray(), e => (string?)e!["field"] == "decision");
 
         var list = await client.GetFromJsonAsync<JsonObject>("/api/cases");
-        Assert.Equal(1, (int)list!["total"]!);
+        Assert.Single(list!["items"]!.AsArray());
+        Assert.Null(list["next"]);
     }
 
     [Fact]

@@ -103,12 +103,12 @@ public abstract class TimerApiTests(StorageProvider provider) : IAsyncLifetime
         var id = await StartVetting();
         await AdvanceUntil(id, TimeSpan.FromDays(3) + TimeSpan.FromMinutes(1), "Escalated");
         var supervisor = await _app.ClientAsync("intake.supervisor@example.org");
-        var tasks = (await supervisor.GetFromJsonAsync<JsonArray>("/api/tasks?status=Open"))!;
+        var tasks = (await supervisor.GetFromJsonAsync<JsonObject>("/api/tasks?status=Open"))!["items"]!.AsArray();
         var task = tasks.Single(t => (string)t!["caseId"]! == id)!;
         Assert.Equal("identity", (string)task["activityId"]!);
 
         var officer = await _app.ClientAsync("intake.officer1@example.org");
-        Assert.DoesNotContain((await officer.GetFromJsonAsync<JsonArray>("/api/tasks?status=Open"))!, t => (string)t!["caseId"]! == id);
+        Assert.DoesNotContain((await officer.GetFromJsonAsync<JsonObject>("/api/tasks?status=Open"))!["items"]!.AsArray(), t => (string)t!["caseId"]! == id);
         var decided = await supervisor.PostAsJsonAsync($"/api/tasks/{task["id"]}/decision", new { decision = "approve" });
         Assert.Equal(HttpStatusCode.OK, decided.StatusCode);
     }

@@ -57,5 +57,3 @@ public sealed record AuditView(DateTimeOffset At, string Actor, string Action, s
     public static AuditView From(AuditRow a) =>
         new(a.At, a.Actor, a.Action, a.ActivityId, a.TaskId, a.Comment, a.DetailsJson is null ? null : JsonNode.Parse(a.DetailsJson));
 }
-
-public sealed record PageOf<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);

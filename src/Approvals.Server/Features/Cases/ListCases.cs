@@ -1,42 +1,71 @@
-using System.Security.Claims;
+using System.Text.Json.Serialization;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
 using Approvals.Server.Persistence;
 using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Runtime = Approvals.Engine.Runtime;
 
 namespace Approvals.Server.Features.Cases;
 
+/// <summary><c>GET /api/cases</c>: a page of the cases the caller may see, newest first.</summary>
 public static class ListCases
 {
-    public const int PageSize = 50;
+    /// <summary>The last page number <c>page=</c> may ask for; keyset cursors reach every case.</summary>
+    public const int MaxPage = 100_000;
 
-    public sealed record Query(Actor Actor, string? Status, string? Workflow, int Page) : IQuery<PageOf<CaseSummary>>;
+    public sealed record Query(Actor Actor, IReadOnlyList<string>? Statuses, string? Workflow, int Limit, CaseCursor? After, int? Page)
+        : IQuery<CasePage>;
 
-    public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, PageOf<CaseSummary>>
+    /// <summary>The sort key of the last case of a page (creation time in UTC ticks, then id).</summary>
+    public sealed record CaseCursor(long Created, Guid Id);
+
+    /// <summary>
+    /// A page of cases. <c>page</c>, <c>pageSize</c> and <c>total</c> are only there when the caller asked with
+    /// the older <c>page=</c> parameter.
+    /// </summary>
+    public sealed record CasePage(
+        IReadOnlyList<CaseSummary> Items,
+        string? Next,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Page = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? PageSize = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Total = null);
+
+    public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, CasePage>
     {
-        public async ValueTask<PageOf<CaseSummary>> Handle(Query q, CancellationToken ct)
+        public async ValueTask<CasePage> Handle(Query q, CancellationToken ct)
         {
             var me = q.Actor.Email;
             var cases = db.VisibleCases(me, await db.GroupsOfAsync(me, ct), q.Actor.IsAdmin).AsNoTracking();
-            if (q.Status is { } status) cases = cases.Where(c => c.Status == status);
+            if (q.Statuses is { } statuses) cases = cases.Where(c => statuses.Contains(c.Status));
             if (q.Workflow is { } workflow) cases = cases.Where(c => c.WorkflowKey == workflow);
-            var total = await cases.CountAsync(ct);
-            var rows = await cases.OrderByDescending(c => c.CreatedAt).ThenBy(c => c.Id)
-                .Skip((q.Page - 1) * PageSize).Take(PageSize).ToListAsync(ct);
-            return new PageOf<CaseSummary>(rows.Select(CaseSummary.From).ToList(), q.Page, PageSize, total);
+            int? total = q.Page is null ? null : await cases.CountAsync(ct);
+            if (q.After is { } after)
+            {
+                var created = new DateTimeOffset(after.Created, TimeSpan.Zero);
+                cases = cases.Where(c => c.CreatedAt < created || (c.CreatedAt == created && c.Id.CompareTo(after.Id) < 0));
+            }
+            var ordered = cases.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id);
+            var skip = q.Page is { } page ? (page - 1) * q.Limit : 0; // page <= MaxPage and limit <= 200: no overflow
+            var rows = await ordered.Skip(skip).Take(q.Limit + 1).ToListAsync(ct);
+            var more = rows.Count > q.Limit;
+            if (more) rows.RemoveAt(rows.Count - 1);
+            var next = more ? Paging.Encode("cases", new CaseCursor(rows[^1].CreatedAt.UtcTicks, rows[^1].Id)) : null;
+            return new CasePage(rows.Select(CaseSummary.From).ToList(), next, q.Page, q.Page is null ? null : q.Limit, total);
         }
     }
 
     public static void Map(RouteGroupBuilder cases) =>
-        cases.MapGet("/", async Task<Ok<PageOf<CaseSummary>>> (ClaimsPrincipal user, IMediator mediator, string? status, string? workflow, int? page,
-                CancellationToken ct) =>
+        cases.MapGet("/", async Task<Ok<CasePage>> (HttpContext http, IMediator mediator, string? status, string? workflow,
+                int? limit, string? cursor, int? page) =>
             {
-                var s = RequestInvalid.EnumFilter<Runtime.CaseStatus>(status, "status", "a case status");
-                if (page is < 1) throw RequestInvalid.Field("page", "page starts at 1.");
+                var statuses = Paging.EnumList<Runtime.CaseStatus>(status, "status", "a case status");
+                if (page is < 1 or > MaxPage) throw RequestInvalid.Field("page", $"page is a whole number from 1 to {MaxPage}; use cursor to go further.");
+                if (page is not null && cursor is not null) throw RequestInvalid.Field("cursor", "Use either page or cursor, not both.");
                 var w = string.IsNullOrWhiteSpace(workflow) ? null : workflow.Trim();
-                return TypedResults.Ok(await mediator.Send(new Query(user.Actor(), s, w, page ?? 1), ct));
+                var query = new Query(http.User.Actor(), statuses, w, Paging.Limit(limit), Paging.Decode<CaseCursor>("cases", cursor), page);
+                return TypedResults.Ok(await mediator.Send(query, http.RequestAborted));
             })
             .WithName("ListCases")
             .WithSummary("A page of the cases the caller may see, newest first")

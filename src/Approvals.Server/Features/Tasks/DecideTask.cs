@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Approvals.Engine.Runtime;
 using Approvals.Server.Auth;
@@ -15,6 +16,11 @@ using Runtime = Approvals.Engine.Runtime;
 
 namespace Approvals.Server.Features.Tasks;
 
+/// <summary>
+/// <c>POST /api/tasks/{id}/decision</c>. With an <c>Idempotency-Key</c>, the first answer is stored in the
+/// decision's own transaction and replayed to a retry of the same request; the same key with another task or
+/// another body is refused with 422, since answering it with the first request's result would be a lie.
+/// </summary>
 public static class DecideTask
 {
     public const int MaxCommentLength = 4_000;
@@ -30,12 +36,10 @@ public static class DecideTask
     public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, TimeProvider clock, IOptions<JsonOptions> json)
         : ICommandHandler<Command, Answer>
     {
-        private static string Route(Guid taskId) => $"POST /api/tasks/{taskId}/decision";
-
         public async ValueTask<Answer> Handle(Command c, CancellationToken ct)
         {
             var me = c.Actor.Email;
-            if (await Replay(c, me, ct) is { } first) return first;
+            if (await Replay(c, ct) is { } first) return first;
             var now = clock.GetUtcNow();
             try
             {
@@ -47,7 +51,7 @@ public static class DecideTask
                         if (c.IdempotencyKey is { } key)
                             db.IdempotencyKeys.Add(new IdempotencyRow
                             {
-                                Actor = me, Key = key, Route = Route(c.TaskId), StatusCode = 200,
+                                Actor = me, Key = key, Route = Route(c.TaskId), RequestHash = RequestHash(c), StatusCode = 200,
                                 ResponseJson = JsonSerializer.Serialize(v, json.Value.SerializerOptions), CreatedAt = now,
                             });
                     });
@@ -56,42 +60,51 @@ public static class DecideTask
             catch (EngineRefusal r) when (r.Kind == RefusalKind.Conflict && c.IdempotencyKey is not null)
             {
                 // Two deliveries of one request raced: the loser finds the task decided, and the winner's answer stored.
-                if (await Replay(c, me, ct) is { } replay) return replay;
+                if (await Replay(c, ct) is { } replay) return replay;
                 throw;
             }
         }
 
-        private async Task<Answer?> Replay(Command c, string me, CancellationToken ct)
+        private async Task<Answer?> Replay(Command c, CancellationToken ct)
         {
             if (c.IdempotencyKey is not { } key) return null;
             db.ChangeTracker.Clear();
-            var seen = await db.IdempotencyKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Actor == me && k.Key == key, ct);
+            var seen = await db.IdempotencyKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Actor == c.Actor.Email && k.Key == key, ct);
             if (seen is null) return null;
-            if (seen.Route != Route(c.TaskId))
-                throw new RequestInvalid("This Idempotency-Key was already used for another request.",
-                    [new ApiError("Idempotency-Key", "This Idempotency-Key was already used for another request.")]);
+            if (seen.Route != Route(c.TaskId) || seen.RequestHash != RequestHash(c))
+                throw new RequestUnprocessable("Idempotency-Key",
+                    "This Idempotency-Key was already used for a different request; use a new key for a new request.");
             return new Answer(seen.StatusCode, seen.ResponseJson);
         }
+
+        private static string Route(Guid taskId) => $"POST /api/tasks/{taskId}/decision";
+
+        /// <summary>The request as the server understood it (decision and comment), so formatting differences do not count.</summary>
+        private static string RequestHash(Command c) =>
+            Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+                JsonSerializer.Serialize(new[] { Route(c.TaskId), DecisionNames.Of(c.Decision), c.Comment ?? "" }))));
     }
 
     public static void Map(RouteGroupBuilder tasks) =>
-        tasks.MapPost("/{id:guid}/decision", async Task<ContentHttpResult> (Guid id, Request body, [Microsoft.AspNetCore.Mvc.FromHeader(Name = "Idempotency-Key")] string? key, ClaimsPrincipal user,
-                IMediator mediator, CancellationToken ct) =>
-                {
-                    if (!DecisionNames.TryParse(body.Decision, out var decision))
-                        throw RequestInvalid.Field("decision", "decision must be \"approve\", \"reject\" or \"request-changes\".");
-                    if (body.Comment is { Length: > MaxCommentLength })
-                        throw RequestInvalid.Field("comment", $"A comment may be at most {MaxCommentLength} characters long.");
-                    if (key is not null && (key.Length == 0 || key.Length > MaxKeyLength))
-                        throw RequestInvalid.Field("Idempotency-Key", $"An Idempotency-Key is 1 to {MaxKeyLength} characters.");
-                    var answer = await mediator.Send(new Command(id, user.Actor(), decision, body.Comment, key), ct);
-                    // A replayed request gets the stored JSON of the first answer, byte for byte.
-                    return TypedResults.Content(answer.Json, "application/json", statusCode: answer.StatusCode);
-                })
+        tasks.MapPost("/{id:guid}/decision", async Task<ContentHttpResult> (Guid id, Request body, HttpContext http, IMediator mediator) =>
+            {
+                if (!DecisionNames.TryParse(body.Decision, out var decision))
+                    throw RequestInvalid.Field("decision", "decision must be \"approve\", \"reject\" or \"request-changes\".");
+                if (body.Comment is { Length: > MaxCommentLength })
+                    throw RequestInvalid.Field("comment", $"A comment may be at most {MaxCommentLength} characters long.");
+                var keys = http.Request.Headers["Idempotency-Key"];
+                if (keys.Count > 1) throw RequestInvalid.Field("Idempotency-Key", "Send one Idempotency-Key header, not several.");
+                string? key = keys.FirstOrDefault();
+                if (key is not null && (key.Length == 0 || key.Length > MaxKeyLength))
+                    throw RequestInvalid.Field("Idempotency-Key", $"An Idempotency-Key is 1 to {MaxKeyLength} characters.");
+                var answer = await mediator.Send(new Command(id, http.User.Actor(), decision, body.Comment, key), http.RequestAborted);
+                // A replayed request gets the stored JSON of the first answer, byte for byte.
+                return TypedResults.Content(answer.Json, "application/json", statusCode: answer.StatusCode);
+            })
             .RequireAuthorization(Policies.Reviewer)
             .WithName("DecideTask")
-            .WithSummary("Decides a task: approve, reject or request changes")
+            .WithSummary("Approve, reject or request changes on a task")
             .Produces<TaskView>()
             .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound,
-                StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType);
+                StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity);
 }

@@ -1,49 +1,81 @@
-using System.Security.Claims;
 using Approvals.Server.Auth;
 using Approvals.Server.Features.Cases;
 using Approvals.Server.Http;
 using Approvals.Server.Persistence;
 using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Runtime = Approvals.Engine.Runtime;
 
 namespace Approvals.Server.Features.Tasks;
 
+/// <summary>
+/// <c>GET /api/tasks</c>: the caller's tasks — assigned to them, offered to them or to a group they are in,
+/// or decided by them — most urgent first (earliest due date, tasks without one after those with one, then
+/// oldest), a page at a time.
+/// </summary>
 public static class ListTasks
 {
-    public const int Limit = 500;
+    public sealed record Query(Actor Actor, IReadOnlyList<string>? Statuses, int Limit, TaskCursor? After) : IQuery<Page<TaskView>>;
 
-    public sealed record Query(Actor Actor, string? Status) : IQuery<IReadOnlyList<TaskView>>;
+    /// <summary>The sort key of the last task of a page (UTC ticks; <c>Due</c> null for tasks without a due date).</summary>
+    public sealed record TaskCursor(long? Due, long Created, Guid Id);
 
-    public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, IReadOnlyList<TaskView>>
+    public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, Page<TaskView>>
     {
-        public async ValueTask<IReadOnlyList<TaskView>> Handle(Query q, CancellationToken ct)
+        public async ValueTask<Page<TaskView>> Handle(Query q, CancellationToken ct)
         {
             var me = q.Actor.Email;
-            var admin = q.Actor.IsAdmin;
             var groups = await db.GroupsOfAsync(me, ct);
-            var tasks = db.Tasks.AsNoTracking().Include(t => t.Candidates)
+            var tasks = db.Tasks.AsNoTracking()
                 .Where(t => t.Assignee == me || t.DecidedBy == me
                     || (t.Assignee == null && t.Candidates.Any(k => (k.Kind == "user" && k.Name == me) || (k.Kind == "group" && groups.Contains(k.Name))))
                     // Stages nobody named may decide are offered to administrators.
-                    || (admin && t.Assignee == null && !t.Candidates.Any()))
+                    || (q.Actor.IsAdmin && t.Assignee == null && !t.Candidates.Any()))
                 // Separation of duties: never offer anyone a task of their own case.
                 .Where(t => !db.Cases.Any(c => c.Id == t.CaseId && c.Requester == me));
-            if (q.Status is { } status) tasks = tasks.Where(t => t.Status == status);
-            var rows = await tasks.OrderBy(t => t.CreatedAt).ThenBy(t => t.Id).Take(Limit).ToListAsync(ct);
+            if (q.Statuses is { } statuses) tasks = tasks.Where(t => statuses.Contains(t.Status));
+            if (q.After is { } after) tasks = tasks.Where(After(after));
+
+            var rows = await tasks
+                .OrderBy(t => t.DueAt == null).ThenBy(t => t.DueAt).ThenBy(t => t.CreatedAt).ThenBy(t => t.Id)
+                .Take(q.Limit + 1)
+                .Include(t => t.Candidates)
+                .ToListAsync(ct);
+            var more = rows.Count > q.Limit;
+            if (more) rows.RemoveAt(rows.Count - 1);
+
             var caseIds = rows.Select(t => t.CaseId).Distinct().ToList();
             var cases = await db.Cases.AsNoTracking().Where(c => caseIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
-            return rows.Select(t => TaskView.From(t, cases.TryGetValue(t.CaseId, out var c) ? CaseSummary.From(c) : null)).ToList();
+            var items = rows.Select(t => TaskView.From(t, cases.TryGetValue(t.CaseId, out var c) ? CaseSummary.From(c) : null)).ToList();
+            var last = rows.LastOrDefault();
+            var next = more && last is not null
+                ? Paging.Encode("tasks", new TaskCursor(last.DueAt?.UtcTicks, last.CreatedAt.UtcTicks, last.Id))
+                : null;
+            return new Page<TaskView>(items, next);
+        }
+
+        /// <summary>Tasks after <paramref name="c"/> in the order (has no due date, due date, created, id).</summary>
+        private static System.Linq.Expressions.Expression<Func<TaskRow, bool>> After(TaskCursor c)
+        {
+            var created = new DateTimeOffset(c.Created, TimeSpan.Zero);
+            if (c.Due is not { } dueTicks)
+                return t => t.DueAt == null
+                    && (t.CreatedAt > created || (t.CreatedAt == created && t.Id.CompareTo(c.Id) > 0));
+            var due = new DateTimeOffset(dueTicks, TimeSpan.Zero);
+            return t => t.DueAt == null || t.DueAt > due
+                || (t.DueAt == due && (t.CreatedAt > created || (t.CreatedAt == created && t.Id.CompareTo(c.Id) > 0)));
         }
     }
 
     public static void Map(RouteGroupBuilder tasks) =>
-        tasks.MapGet("/", async Task<Ok<IReadOnlyList<TaskView>>> (ClaimsPrincipal user, IMediator mediator, string? status, CancellationToken ct) =>
+        tasks.MapGet("/", async Task<Ok<Page<TaskView>>> (HttpContext http, IMediator mediator, string? status, int? limit, string? cursor) =>
             {
-                var s = RequestInvalid.EnumFilter<Runtime.ReviewTaskStatus>(status, "status", "a task status");
-                return TypedResults.Ok(await mediator.Send(new Query(user.Actor(), s), ct));
+                var statuses = Paging.EnumList<Runtime.ReviewTaskStatus>(status, "status", "a task status");
+                var query = new Query(http.User.Actor(), statuses, Paging.Limit(limit), Paging.Decode<TaskCursor>("tasks", cursor));
+                return TypedResults.Ok(await mediator.Send(query, http.RequestAborted));
             })
             .WithName("ListTasks")
-            .WithSummary("The caller's tasks: assigned to them, or offered to them or a group they are in")
+            .WithSummary("A page of the caller's tasks, most urgent first")
             .ProducesErrors(StatusCodes.Status400BadRequest);
 }

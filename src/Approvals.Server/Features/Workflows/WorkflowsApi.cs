@@ -26,7 +26,7 @@ public static class WorkflowsApi
 /// <summary>Shared by the workflow slices: reading definition bodies, checking keys, shaping errors.</summary>
 public static class WorkflowJson
 {
-    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false };
 
     public static ApiError ToApiError(ValidationError e) => new(e.Path, e.Message, e.Code, e.ActivityId);
 

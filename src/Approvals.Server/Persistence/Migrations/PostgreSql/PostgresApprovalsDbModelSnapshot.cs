@@ -201,6 +201,10 @@ namespace Approvals.Server.Persistence.Migrations.PostgreSql
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("RequestHash")
+                        .IsRequired()
+                        .HasColumnType("text");
+
                     b.Property<string>("ResponseJson")
                         .IsRequired()
                         .HasColumnType("text");

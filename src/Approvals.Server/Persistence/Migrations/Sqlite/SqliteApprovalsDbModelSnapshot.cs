@@ -193,6 +193,10 @@ namespace Approvals.Server.Persistence.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("RequestHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ResponseJson")
                         .IsRequired()
                         .HasColumnType("TEXT");
