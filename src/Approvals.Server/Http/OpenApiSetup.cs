@@ -29,6 +29,23 @@ public static class OpenApiSetup
             o.AddDocumentTransformer(TransformDocument);
         });
 
+    /// <summary>An optional request header the endpoint reads itself (not bound as a parameter), shown in the document.</summary>
+    public static TBuilder DocumentsHeader<TBuilder>(this TBuilder builder, string name, string description, int maxLength)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.Parameters ??= [];
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = name,
+                In = ParameterLocation.Header,
+                Required = false,
+                Description = description,
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = maxLength },
+            });
+            return Task.CompletedTask;
+        });
+
     /// <summary>
     /// Schema names: a nested record is named after the use case that declares it (<c>StartCase.Request</c>
     /// becomes <c>StartCaseRequest</c>), so the many <c>Request</c>/<c>Answer</c>/<c>View</c> records no
@@ -39,7 +56,10 @@ public static class OpenApiSetup
         // Free-form JSON (case data, audit details, definitions) stays inline, so each property can say what it holds.
         if (typeof(JsonNode).IsAssignableFrom(info.Type)) return null;
         if (info.Type.GetCustomAttribute<SchemaNameAttribute>() is { } named) return named.Name;
-        var id = OpenApiOptions.CreateDefaultSchemaReferenceId(info)?.Replace("OfOf", "Of", StringComparison.Ordinal); // PageOf<T>
+        // Page<TaskView> is a TaskPage, as ListCases.CasePage is a CasePage.
+        if (info.Type.IsGenericType && info.Type.GetGenericTypeDefinition() == typeof(Page<>))
+            return info.Type.GetGenericArguments()[0].Name.Replace("View", "", StringComparison.Ordinal) + "Page";
+        var id = OpenApiOptions.CreateDefaultSchemaReferenceId(info);
         return id is not null && info.Type.DeclaringType is { } outer ? outer.Name + id : id;
     }
 

@@ -48,16 +48,30 @@ test("an intake officer finds the identity task among their open tasks", async (
   assert.equal(task.status, "Open");
 });
 
+const approval: Schemas["DecideTaskRequest"] = { decision: "approve", comment: "Identity documents verified." };
+const idempotencyKey = `approve-${Date.now()}`;
+let decided: Schemas["TaskView"];
+
 test("the intake officer approves the identity task", async () => {
   const { data, response } = await intake.POST("/api/tasks/{id}/decision", {
-    params: { path: { id: task.id } },
-    body: { decision: "approve", comment: "Identity documents verified." },
+    params: { path: { id: task.id }, header: { "Idempotency-Key": idempotencyKey } },
+    body: approval,
   });
   assert.equal(response.status, 200);
   assert.ok(data);
-  assert.equal(data.status, "Completed");
-  assert.equal(data.decision, "approve");
-  assert.equal(data.decidedBy, "intake.officer1@example.org");
+  decided = data;
+  assert.equal(decided.status, "Completed");
+  assert.equal(decided.decision, "approve");
+  assert.equal(decided.decidedBy, "intake.officer1@example.org");
+});
+
+test("a retry with the same Idempotency-Key gets the first answer", async () => {
+  const { data, response } = await intake.POST("/api/tasks/{id}/decision", {
+    params: { path: { id: task.id }, header: { "Idempotency-Key": idempotencyKey } },
+    body: approval,
+  });
+  assert.equal(response.status, 200);
+  assert.deepEqual(data, decided);
 });
 
 test("deciding the same task again is a 409 conflict", async () => {

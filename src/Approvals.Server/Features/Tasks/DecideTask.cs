@@ -104,6 +104,8 @@ public static class DecideTask
             .RequireAuthorization(Policies.Reviewer)
             .WithName("DecideTask")
             .WithSummary("Approve, reject or request changes on a task")
+            .DocumentsHeader("Idempotency-Key", "Makes a retry of the same request return the first answer; the same key with another body is a 422.",
+                MaxKeyLength)
             .Produces<TaskView>()
             .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound,
                 StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity);
