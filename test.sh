@@ -192,6 +192,24 @@ for p in ${projects[@]+"${projects[@]}"}; do
 done
 
 # ---------------------------------------------------------------------------------------------
+# The outside view: a TypeScript client generated from the served OpenAPI document runs a user's
+# scenario (tests/Approvals.Client.Tests/run.sh; its last line is "N passed, N failed"). Skipped when
+# extra arguments (a --filter) narrow the .NET tests.
+# ---------------------------------------------------------------------------------------------
+client_result=""
+client_script=tests/Approvals.Client.Tests/run.sh
+if [ -f "$client_script" ] && [ "$#" -eq 0 ]; then
+    say "Testing Approvals.Client.Tests"
+    rc=0
+    bash "$client_script" >"$results_dir/client.txt" 2>&1 || rc=$?
+    cat "$results_dir/client.txt"
+    client_result="$rc|$(tail -n 1 "$results_dir/client.txt")"
+elif [ -f "$client_script" ]; then
+    say "Skipping Approvals.Client.Tests (arguments were given)"
+fi
+export CLIENT_RESULT="$client_result"
+
+# ---------------------------------------------------------------------------------------------
 # Sum the .trx counters of every project. The last line printed is the total.
 # ---------------------------------------------------------------------------------------------
 report_args=()
@@ -216,7 +234,7 @@ def counters(path):
 
 total_p = total_f = total_s = 0
 broken = False
-width = max([len(n) for n, _ in projects] + [10])
+width = max([len(n) for n, _ in projects] + [len("Approvals.Client.Tests")])
 for name, rc in projects:
     rc = int(rc)
     files = sorted(glob.glob(os.path.join(results_dir, name, '**', '*.trx'), recursive=True))
@@ -247,6 +265,21 @@ for name, rc in projects:
         failed = max(failed, 1)
         line += f"  CRASHED: {crashed}"
     total_p += passed; total_f += failed; total_s += skipped
+    print(line)
+
+client = os.environ.get("CLIENT_RESULT", "")
+if client:
+    import re
+    rc, _, last_line = client.partition("|")
+    name = "Approvals.Client.Tests"
+    m = re.fullmatch(r"(\d+) passed, (\d+) failed", last_line.strip())
+    passed, failed = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    line = f"{name:<{width}}  {passed} passed, {failed} failed"
+    if not m or (int(rc) != 0 and failed == 0):
+        broken = True
+        failed = max(failed, 1)
+        line += f"  CRASHED: run.sh exit code {rc}, last line {last_line.strip()!r}"
+    total_p += passed; total_f += failed
     print(line)
 
 if not projects:

@@ -34,13 +34,16 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
     o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+    // Numbers are numbers: no "5" for 5, so the document says `integer`, not `integer | string`.
+    o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
     // Two readers of {"riskScore": 10, "riskScore": 90} may pick different values: a duplicate key is a 400.
     o.SerializerOptions.AllowDuplicateProperties = false;
     o.SerializerOptions.Converters.Add(new UniqueKeysJsonObjectConverter());
 });
+builder.Services.AddApprovalsSettings();
 builder.Services.AddApprovalsProblems();
 builder.Services.AddApprovalsStorage();
-builder.Services.AddApprovalsAuth(builder.Configuration);
+builder.Services.AddApprovalsAuth();
 builder.Services.AddApprovalsAudit();
 builder.Services.AddMediator((Mediator.MediatorOptions o) =>
 {
@@ -51,7 +54,7 @@ builder.Services.AddSingleton<WorkflowCatalog>();
 builder.Services.AddScoped<CaseStore>();
 builder.Services.AddEngineLimits();
 builder.Services.AddApprovalsJobs();
-builder.Services.AddOpenApi();
+builder.Services.AddApprovalsOpenApi();
 builder.Services.WithoutContentTypeRouting();
 
 var app = builder.Build();
@@ -70,7 +73,7 @@ CheckHealth.Map(app);
 GetWorkflowSchema.Map(app);
 app.MapAuthEndpoints();
 
-var api = app.MapGroup("/api").RequireAuthorization();
+var api = app.MapGroup("/api").RequireAuthorization().ProducesErrors(StatusCodes.Status401Unauthorized);
 api.MapCaseEndpoints();
 api.MapTaskEndpoints();
 api.MapDirectoryEndpoints();
@@ -80,7 +83,7 @@ api.MapCalendarEndpoints();
 // Anything else under /api is an unknown route: a 404 problem for a signed-in caller. Anonymous callers are
 // told 401 first, whatever they asked for.
 app.MapFallback("/api/{**path}", (HttpContext http) =>
-    Problems.NotFound($"There is nothing at {http.Request.Method} {http.Request.Path}.")).RequireAuthorization();
+    Problems.NotFound($"There is nothing at {http.Request.Method} {http.Request.Path}.")).RequireAuthorization().ExcludeFromDescription();
 
 await StartupTasks.RunAsync(app);
 await JobsSetup.StartTimersAsync(app.Services, CancellationToken.None);

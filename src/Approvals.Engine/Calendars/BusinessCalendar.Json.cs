@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Approvals.Engine.Model;
 using Approvals.Engine.Validation;
 using NodaTime;
 
@@ -24,7 +25,7 @@ public sealed partial record BusinessCalendar
         var errors = new List<ValidationError>();
         void Error(string code, string message, string path) => errors.Add(new ValidationError(code, message, path));
 
-        if (name is null || !NamePattern().IsMatch(name))
+        if (!Keys.IsValid(name))
             Error(ErrorCodes.InvalidValue, $"'{name}' is not a calendar name: lower-case letters, digits and '-', starting with a letter or digit, at most 64 characters.", "name");
         if (json is not JsonObject o)
         {
@@ -109,7 +110,4 @@ public sealed partial record BusinessCalendar
 
     private static string? Text(JsonNode? node) =>
         node is JsonValue v && v.TryGetValue<string>(out var s) && !string.IsNullOrWhiteSpace(s) ? s.Trim() : null;
-
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,63}\z", RegexOptions.CultureInvariant)]
-    private static partial Regex NamePattern();
 }

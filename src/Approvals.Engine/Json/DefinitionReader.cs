@@ -52,7 +52,7 @@ public sealed partial class DefinitionReader
             return null;
         }
         var key = keyOverride ?? Str(o, "key", "$.key", required: true) ?? "";
-        if (keyOverride is null && key.Length > 0 && !KeyPattern().IsMatch(key))
+        if (keyOverride is null && key.Length > 0 && !Keys.IsValid(key))
             Error(ErrorCodes.InvalidValue, "The key must be lower-case letters, digits and dashes (at most 64), starting with a letter or digit.", "$.key");
         var name = Str(o, "name", "$.name", required: true) ?? key;
         var description = Str(o, "description", "$.description");
@@ -360,9 +360,6 @@ public sealed partial class DefinitionReader
         Error(ErrorCodes.InvalidValue, $"{name} '{text}' is not one of: {allowed}.", path + "." + name, id);
         return fallback;
     }
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
-    private static partial Regex KeyPattern();
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]
     private static partial Regex IdPattern();

@@ -62,27 +62,8 @@ internal sealed partial class CaseRun
         var people = Expand(users, groups, stage);
         if (people.Count == 0) { OfferToAdministrators(stage, review); return; }
         CheckStageSize(people.Count, review.Id);
-        switch (stage.Mode)
-        {
-            case PolicyMode.All:
-                stage.Required = stage.Voters.Count + people.Count;
-                foreach (var p in people) CreateTask(stage, review, p, [], []);
-                break;
-            case PolicyMode.Quorum:
-                if (stage.Approvals + people.Count < stage.Required)
-                {
-                    EndStage(stage, Ports.Rejected,
-                        $"Only {stage.Approvals + people.Count} possible approvals after the reassignment for a quorum of {stage.Required}.");
-                    break;
-                }
-                foreach (var p in people) CreateTask(stage, review, p, [], []);
-                break;
-            case PolicyMode.Sequential:
-                stage.Required = stage.Voters.Count + people.Count;
-                stage.Pending = people.Skip(1).ToList();
-                CreateTask(stage, review, people[0], [], []);
-                break;
-        }
+        HandTo(stage, review, people,
+            $"Only {stage.Approvals + people.Count} possible approvals after the reassignment for a quorum of {stage.Required}.");
     }
 
     /// <summary>

@@ -44,24 +44,35 @@ internal sealed partial class CaseRun
         if (people.Count == 0) { OfferToAdministrators(stage, review); return; }
         CheckStageSize(people.Count, review.Id);
 
+        if (stage.Mode == PolicyMode.Quorum) stage.Required = review.Policy.Approvals ?? 1;
+        HandTo(stage, review, people, $"Only {people.Count} eligible reviewers for a quorum of {stage.Required}.");
+    }
+
+    /// <summary>
+    /// Gives <paramref name="people"/> (at least one) the stage's tasks by its policy, other than <c>any</c>: under
+    /// <c>all</c> and <c>sequential</c> everyone who already voted and each of them must approve (in turn, for
+    /// <c>sequential</c>); a <c>quorum</c> they cannot reach with the approvals already cast ends the stage
+    /// rejected with <paramref name="shortfall"/>, before any task exists, so nobody is told of a task that is
+    /// cancelled in the same breath.
+    /// </summary>
+    private void HandTo(StageRun stage, ReviewActivity review, List<string> people, string shortfall)
+    {
         switch (stage.Mode)
         {
             case PolicyMode.All:
-                stage.Required = people.Count;
+                stage.Required = stage.Voters.Count + people.Count;
                 foreach (var p in people) CreateTask(stage, review, p, [], []);
                 break;
             case PolicyMode.Quorum:
-                stage.Required = review.Policy.Approvals ?? 1;
-                // Decided before any task exists: nobody is told of a task that is cancelled in the same breath.
-                if (people.Count < stage.Required)
+                if (stage.Approvals + people.Count < stage.Required)
                 {
-                    EndStage(stage, Ports.Rejected, $"Only {people.Count} eligible reviewers for a quorum of {stage.Required}.");
+                    EndStage(stage, Ports.Rejected, shortfall);
                     break;
                 }
                 foreach (var p in people) CreateTask(stage, review, p, [], []);
                 break;
             case PolicyMode.Sequential:
-                stage.Required = people.Count;
+                stage.Required = stage.Voters.Count + people.Count;
                 stage.Pending = people.Skip(1).ToList();
                 CreateTask(stage, review, people[0], [], []);
                 break;

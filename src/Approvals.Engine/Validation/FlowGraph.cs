@@ -100,8 +100,8 @@ internal sealed class FlowGraph
                     work.Push((v, e + 1));
                     var w = next[e];
                     if (!within(w)) continue;
-                    if (!index.ContainsKey(w)) Enter(w, work);
-                    else if (onStack.Contains(w)) low[v] = Math.Min(low[v], index[w]);
+                    if (!index.TryGetValue(w, out var wIndex)) Enter(w, work);
+                    else if (onStack.Contains(w)) low[v] = Math.Min(low[v], wIndex);
                     continue;
                 }
                 if (low[v] == index[v])

@@ -12,7 +12,7 @@ public static class AuthSetup
     public const string DashboardPath = "/hangfire";
     public const string DashboardCookie = "approvals_dashboard";
 
-    public static IServiceCollection AddApprovalsAuth(this IServiceCollection services, IConfiguration config)
+    public static IServiceCollection AddApprovalsAuth(this IServiceCollection services)
     {
         JwtSecurityTokenHandler.DefaultMapInboundClaims = false;
         services.AddSingleton<SigningKeys>();

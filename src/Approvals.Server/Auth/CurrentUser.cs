@@ -32,8 +32,6 @@ public static class CurrentUser
         (user.FindFirst(EmailClaim)?.Value ?? user.FindFirst("sub")?.Value ?? user.FindFirst(ClaimTypes.NameIdentifier)?.Value
             ?? throw new InvalidOperationException("No user is signed in.")).Trim().ToLowerInvariant();
 
-    public static string? DisplayName(this ClaimsPrincipal user) => user.FindFirst(NameClaim)?.Value;
-
     public static bool HasRole(this ClaimsPrincipal user, string role) =>
         user.FindAll(RoleClaim).Any(c => string.Equals(c.Value, role, StringComparison.OrdinalIgnoreCase));
 

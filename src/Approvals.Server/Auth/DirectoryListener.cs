@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Approvals.Server.Persistence;
 using Npgsql;
 
@@ -10,18 +11,18 @@ namespace Approvals.Server.Auth;
 /// moment the connection fails, so a missed notification can never leave a stale entry in use. Npgsql's
 /// keepalive makes a silently dropped connection fail instead of waiting forever. On SQLite the cache is simply on.
 /// </summary>
-public sealed class DirectoryListener(StandingCache cache, IConfiguration config, ILogger<DirectoryListener> log) : BackgroundService
+public sealed class DirectoryListener(StandingCache cache, IServiceProvider services, ILogger<DirectoryListener> log) : BackgroundService
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (StorageSetup.Provider(config) != StoreProvider.PostgreSql)
+        if (services.GetRequiredService<IOptions<StorageOptions>>().Value.Store != StoreProvider.PostgreSql)
         {
             cache.Enabled = true;
             return;
         }
-        var connectionString = new NpgsqlConnectionStringBuilder(StorageSetup.ConnectionString(config))
+        var connectionString = new NpgsqlConnectionStringBuilder(StorageSetup.ConnectionString(services))
         {
             KeepAlive = 5, Pooling = false, ApplicationName = "approvals-directory-listener",
         }.ConnectionString;

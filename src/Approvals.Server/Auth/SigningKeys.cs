@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Approvals.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Approvals.Server.Auth;
@@ -11,7 +12,7 @@ namespace Approvals.Server.Auth;
 /// and kept in the database's Settings table, so tokens survive a restart and every server on one database
 /// accepts the others' tokens. The key is never logged.
 /// </summary>
-public sealed class SigningKeys(IConfiguration config)
+public sealed class SigningKeys(IOptions<AuthOptions> options)
 {
     internal const string SettingName = "auth.signing-key";
     private SymmetricSecurityKey? _key;
@@ -20,7 +21,7 @@ public sealed class SigningKeys(IConfiguration config)
 
     public async Task LoadAsync(ApprovalsDb db, CancellationToken ct)
     {
-        if (config["Auth:SigningKey"] is { Length: > 0 } configured)
+        if (options.Value.SigningKey is { Length: > 0 } configured)
         {
             var bytes = Encoding.UTF8.GetBytes(configured);
             if (bytes.Length < 32)

@@ -1,14 +1,15 @@
 using System.Security.Claims;
 using Approvals.Server.Persistence;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Approvals.Server.Auth;
 
 /// <summary>Writes HMAC-SHA256 access tokens for a directory user: identity, roles, stamp, a unique id and an expiry.</summary>
-public sealed class TokenIssuer(SigningKeys keys, TimeProvider clock, IConfiguration config)
+public sealed class TokenIssuer(SigningKeys keys, TimeProvider clock, IOptions<AuthOptions> options)
 {
-    public TimeSpan Lifetime => TimeSpan.TryParse(config["Auth:TokenLifetime"], out var t) && t > TimeSpan.Zero ? t : TimeSpan.FromHours(8);
+    public TimeSpan Lifetime => options.Value.TokenLifetime;
 
     public string Issue(UserRow user)
     {

@@ -2,6 +2,7 @@ using Approvals.Server.Auth;
 using Approvals.Server.Features.Directory;
 using Approvals.Server.Features.Examples;
 using Approvals.Server.Persistence;
+using Microsoft.Extensions.Options;
 
 namespace Approvals.Server.Hosting;
 
@@ -24,11 +25,12 @@ public static class StartupTasks
         if (!auditKeys.FromConfiguration)
             log.LogWarning("Audit:Key is not set: the audit seal key was generated and is kept in the database it protects; set Audit__Key from a secret store");
         await AuditSealUpgrade.RunAsync(db, auditKeys, clock, log, ct);
-        await EnsureBootstrapAdmin.RunAsync(db, app.Configuration, clock, sp.GetRequiredService<StandingChanges>(), log, ct);
+        await EnsureBootstrapAdmin.RunAsync(db, sp.GetRequiredService<IOptions<BootstrapOptions>>().Value, clock, sp.GetRequiredService<StandingChanges>(), log, ct);
 
-        if (LoadExamples.Enabled(app.Configuration))
+        var examples = sp.GetRequiredService<IOptions<ExamplesOptions>>().Value;
+        if (LoadExamples.Enabled(examples, sp.GetRequiredService<IOptions<StorageOptions>>().Value))
         {
-            var folder = LoadExamples.FindFolder(app.Configuration, app.Environment.ContentRootPath);
+            var folder = LoadExamples.FindFolder(examples, app.Environment.ContentRootPath);
             if (folder is null) log.LogWarning("Examples:Load is on but no workflows/directory.json was found; set Examples:Path");
             else await LoadExamples.RunAsync(db, folder, clock, log, ct);
         }

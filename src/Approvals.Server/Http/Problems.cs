@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Approvals.Server.Http;
@@ -6,38 +7,47 @@ namespace Approvals.Server.Http;
 public sealed record ApiError(string? Field, string Message, string? Code = null, string? ActivityId = null);
 
 /// <summary>
+/// The body of every error answer (RFC 7807 <c>application/problem+json</c>) as the OpenAPI document shows it;
+/// the answers themselves are written from <see cref="ProblemDetails"/> by <see cref="ProblemHandling"/>.
+/// </summary>
+[SchemaName("Problem")]
+public sealed record ProblemBody(
+    string Title,
+    int Status,
+    IReadOnlyList<ApiError> Errors,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Type = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Detail = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Instance = null);
+
+/// <summary>
 /// Every error answer is RFC 7807 <c>application/problem+json</c> with an <c>errors</c> list holding at least
 /// one <see cref="ApiError"/>.
 /// </summary>
 public static class Problems
 {
     public const string ErrorsKey = "errors";
+    public const string ContentType = "application/problem+json";
 
-    public static IResult BadRequest(string title, IEnumerable<ApiError> errors)
-    {
-        var list = errors.ToList();
-        if (list.Count == 0) list.Add(new ApiError(null, title));
-        return Make(StatusCodes.Status400BadRequest, title, list.Count == 1 ? list[0].Message : $"{list.Count} problems were found.", list);
-    }
+    public static ProblemHttpResult NotFound(string detail) => TypedResults.Problem(Details(StatusCodes.Status404NotFound, "Not found", detail));
 
-    public static IResult BadRequest(string field, string message, string? code = null) =>
-        BadRequest("The request is not valid.", [new ApiError(field, message, code)]);
-
-    public static IResult NotFound(string detail) => Make(StatusCodes.Status404NotFound, "Not found", detail);
-
-    public static IResult Forbidden(string detail) => Make(StatusCodes.Status403Forbidden, "Forbidden", detail);
-
-    public static IResult Conflict(string detail) => Make(StatusCodes.Status409Conflict, "Conflict", detail);
-
-    public static IResult Unauthorized(string detail) => Make(StatusCodes.Status401Unauthorized, "Unauthorized", detail);
-
-    private static IResult Make(int status, string title, string detail, IReadOnlyList<ApiError>? errors = null) =>
-        TypedResults.Problem(Details(status, title, detail, errors));
+    public static ProblemHttpResult Unauthorized(string detail) => TypedResults.Problem(Details(StatusCodes.Status401Unauthorized, "Unauthorized", detail));
 
     public static ProblemDetails Details(int status, string title, string? detail, IReadOnlyList<ApiError>? errors = null)
     {
         var p = new ProblemDetails { Status = status, Title = title, Detail = detail };
         p.Extensions[ErrorsKey] = errors is { Count: > 0 } ? errors : [new ApiError(null, detail ?? title)];
         return p;
+    }
+
+    /// <summary>
+    /// Declares the error answers of an endpoint (or of every endpoint of a group) with the real problem shape,
+    /// so the OpenAPI document lists them: 400 invalid, 401 signed out, 403 not allowed, 404 missing,
+    /// 409 conflicting state, 415 not JSON, 422 reused idempotency key.
+    /// </summary>
+    public static TBuilder ProducesErrors<TBuilder>(this TBuilder builder, params int[] statuses) where TBuilder : IEndpointConventionBuilder
+    {
+        foreach (var status in statuses)
+            builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(ProblemBody), [ContentType]));
+        return builder;
     }
 }

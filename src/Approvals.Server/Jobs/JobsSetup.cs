@@ -6,6 +6,7 @@ using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 using Hangfire.Storage.SQLite;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
 
 namespace Approvals.Server.Jobs;
 
@@ -25,7 +26,7 @@ public static class JobsSetup
         // The storage is built per host and registered before AddHangfire, whose own registration only
         // falls back to the static JobStorage.Current: two hosts in one process (tests, or a host beside a
         // tool) must never enqueue into each other's database.
-        services.AddSingleton<JobStorage>(sp => CreateStorage(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<JobStorage>(CreateStorage);
         // Likewise jobs are activated from this host's container, never from the process-wide activator.
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire((sp, config) => config
@@ -35,10 +36,9 @@ public static class JobsSetup
             .UseRecommendedSerializerSettings());
         services.AddHangfireServer((sp, o) =>
         {
-            var configuration = sp.GetRequiredService<IConfiguration>();
             o.SchedulePollingInterval = PollInterval;
             o.Activator = sp.GetRequiredService<JobActivator>();
-            o.WorkerCount = configuration.GetValue("Jobs:Workers", Math.Max(8, Environment.ProcessorCount * 4));
+            o.WorkerCount = sp.GetRequiredService<IOptions<JobsOptions>>().Value.Workers;
             o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
         });
         services.AddSingleton<NearTimers>();
@@ -48,11 +48,11 @@ public static class JobsSetup
         return services;
     }
 
-    private static JobStorage CreateStorage(IConfiguration configuration)
+    private static JobStorage CreateStorage(IServiceProvider sp)
     {
-        var connection = StorageSetup.ConnectionString(configuration);
-        if (StorageSetup.Provider(configuration) != StoreProvider.PostgreSql)
-            return new SQLiteStorage(SqliteJobFile(configuration, connection), new SQLiteStorageOptions { QueuePollInterval = PollInterval });
+        var connection = StorageSetup.ConnectionString(sp);
+        if (sp.GetRequiredService<IOptions<StorageOptions>>().Value.Store != StoreProvider.PostgreSql)
+            return new SQLiteStorage(SqliteJobFile(sp.GetRequiredService<IOptions<JobsOptions>>().Value, connection), new SQLiteStorageOptions { QueuePollInterval = PollInterval });
         var options = new PostgreSqlStorageOptions
         {
             SchemaName = "hangfire",
@@ -64,9 +64,9 @@ public static class JobsSetup
     }
 
     /// <summary>The Hangfire file of the embedded store: <c>Jobs:SqlitePath</c>, else beside the case database.</summary>
-    private static string SqliteJobFile(IConfiguration configuration, string caseConnection)
+    private static string SqliteJobFile(JobsOptions options, string caseConnection)
     {
-        if (configuration["Jobs:SqlitePath"] is { Length: > 0 } path) return path;
+        if (options.SqlitePath is { Length: > 0 } path) return path;
         var file = new SqliteConnectionStringBuilder(caseConnection).DataSource;
         var full = Path.GetFullPath(string.IsNullOrEmpty(file) ? "data/approvals.db" : file);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(full)!);

@@ -2,6 +2,7 @@ using Approvals.Engine.Runtime;
 using Approvals.Server.Persistence;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Approvals.Server.Jobs;
 
@@ -13,12 +14,9 @@ namespace Approvals.Server.Jobs;
 /// is left to it: re-enqueuing every overdue timer each minute would multiply the jobs of one that keeps failing. Timers of a Faulted case are held
 /// (its retry schedules them). Runs at start-up and every minute; a duplicate firing changes nothing.
 /// </summary>
-public sealed class SweepTimersJob(ApprovalsDb db, TimerScheduler scheduler, JobStorage storage, TimeProvider clock, IConfiguration config,
+public sealed class SweepTimersJob(ApprovalsDb db, TimerScheduler scheduler, JobStorage storage, TimeProvider clock, IOptions<JobsOptions> options,
     ILogger<SweepTimersJob> log)
 {
-    /// <summary>How late a timer must be before the sweep checks whether its job is lost (<c>Jobs:OverdueAfter</c>).</summary>
-    public static readonly TimeSpan DefaultOverdue = TimeSpan.FromSeconds(30);
-
     public const int Batch = 20_000;
 
     /// <summary>
@@ -41,7 +39,7 @@ public sealed class SweepTimersJob(ApprovalsDb db, TimerScheduler scheduler, Job
     private async Task SweepAsync(bool rearmNear, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var late = now - config.GetValue("Jobs:OverdueAfter", DefaultOverdue);
+        var late = now - options.Value.OverdueAfter; // how late a timer must be before its job is taken for lost
         // At start-up, timers due within the in-process horizon too: their alarm, or the job it had enqueued
         // and a worker of the dead process had taken, may have died with the previous process.
         var soon = rearmNear ? now + TimerScheduler.NearHorizon : late;

@@ -1,8 +1,6 @@
 using System.Data.Common;
 using Approvals.Engine.Calendars;
 using Approvals.Engine.Runtime;
-using Approvals.Server.Features.Calendars;
-using Approvals.Server.Features.Workflows;
 using Approvals.Server.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;

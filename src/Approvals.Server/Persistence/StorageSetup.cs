@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Options;
 
 namespace Approvals.Server.Persistence;
 
@@ -11,9 +12,8 @@ public static class StorageSetup
 {
     public const string DefaultSqliteConnection = "Data Source=data/approvals.db";
 
-    public static StoreProvider Provider(IConfiguration config)
+    public static StoreProvider Provider(string? text)
     {
-        var text = config["Storage:Provider"];
         if (string.IsNullOrWhiteSpace(text)) return StoreProvider.Sqlite;
         if (Enum.TryParse<StoreProvider>(text, ignoreCase: true, out var p)) return p;
         if (text.Equals("postgres", StringComparison.OrdinalIgnoreCase) || text.Equals("npgsql", StringComparison.OrdinalIgnoreCase))
@@ -29,9 +29,9 @@ public static class StorageSetup
     public static IServiceCollection AddApprovalsStorage(this IServiceCollection services)
     {
         services.AddDbContext<SqliteApprovalsDb>((sp, o) =>
-            o.UseSqlite(SqliteConnection(ConnectionString(sp.GetRequiredService<IConfiguration>()))).AddInterceptors(new SqliteBusyTimeout()));
-        services.AddDbContext<PostgresApprovalsDb>((sp, o) => o.UseNpgsql(ConnectionString(sp.GetRequiredService<IConfiguration>())));
-        services.AddScoped<ApprovalsDb>(sp => Provider(sp.GetRequiredService<IConfiguration>()) switch
+            o.UseSqlite(SqliteConnection(ConnectionString(sp))).AddInterceptors(new SqliteBusyTimeout()));
+        services.AddDbContext<PostgresApprovalsDb>((sp, o) => o.UseNpgsql(ConnectionString(sp)));
+        services.AddScoped<ApprovalsDb>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.Store switch
         {
             StoreProvider.PostgreSql => sp.GetRequiredService<PostgresApprovalsDb>(),
             _ => sp.GetRequiredService<SqliteApprovalsDb>(),
@@ -39,11 +39,12 @@ public static class StorageSetup
         return services;
     }
 
-    public static string ConnectionString(IConfiguration config)
+    /// <summary><c>ConnectionStrings:Approvals</c>, or the embedded default when the store is SQLite.</summary>
+    public static string ConnectionString(IServiceProvider sp)
     {
-        var connection = config.GetConnectionString("Approvals");
+        var connection = sp.GetRequiredService<IConfiguration>().GetConnectionString("Approvals");
         if (!string.IsNullOrWhiteSpace(connection)) return connection;
-        return Provider(config) == StoreProvider.Sqlite
+        return sp.GetRequiredService<IOptions<StorageOptions>>().Value.Store == StoreProvider.Sqlite
             ? DefaultSqliteConnection
             : throw new InvalidOperationException("Storage:Provider is PostgreSql: set ConnectionStrings:Approvals (ConnectionStrings__Approvals=Host=...).");
     }

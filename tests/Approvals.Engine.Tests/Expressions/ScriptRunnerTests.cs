@@ -58,7 +58,7 @@ public class ScriptRunnerTests
     {
         var message = Fails("'x'.repeat(512 * 1024 * 1024).length > 0");
 
-        Assert.Contains(ScriptRunner.MaxStringLength.ToString(), message);
+        Assert.Contains(ScriptRunner.MaxStringLength.ToString(System.Globalization.CultureInfo.InvariantCulture), message);
     }
 
     [Fact]

@@ -32,8 +32,6 @@ public sealed partial class TimerTests
     private static CaseDriver Start(string review, ICalendarView? calendars = null, params string[] moreConnections) =>
         CaseDriver.Start(Definitions.SingleReview(review, moreConnections), People(), calendars: calendars);
 
-    private static T Effect<T>(Step step) where T : Effect => Assert.Single(step.Effects.OfType<T>());
-
     private static IEnumerable<NotificationRequested> Notices(Step step, string @event) =>
         step.Effects.OfType<NotificationRequested>().Where(n => n.Event == @event);
 

@@ -136,7 +136,7 @@ public sealed partial class WorkflowEngineTests
 
         Assert.Equal(CaseStatus.Faulted, c.State.Status);
         Assert.Contains("20000", c.State.Fault!.Message);
-        Assert.Contains(EngineLimits.DefaultMaxTasksPerStage.ToString(), c.State.Fault.Message);
+        Assert.Contains(EngineLimits.DefaultMaxTasksPerStage.ToString(System.Globalization.CultureInfo.InvariantCulture), c.State.Fault.Message);
         Assert.Empty(c.State.Tasks);
         Assert.Empty(c.State.Timers);
         c.Withdraw();

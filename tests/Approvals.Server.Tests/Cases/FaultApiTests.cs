@@ -67,7 +67,7 @@ public abstract class FaultApiTests(StorageProvider provider) : IAsyncLifetime
     private async Task<List<JsonObject>> Audit(string id) =>
         (await (await _app.ClientAsync(Hr)).GetFromJsonAsync<JsonArray>($"/api/cases/{id}/audit"))!.Select(a => a!.AsObject()).ToList();
 
-    private async Task<HttpResponseMessage> Retry(HttpClient client, string id, JsonObject? data = null) =>
+    private static async Task<HttpResponseMessage> Retry(HttpClient client, string id, JsonObject? data = null) =>
         await client.PostAsJsonAsync($"/api/cases/{id}/retry", new { data, comment = "fixed" });
 
     private async Task<string> OpenTask(string reviewer, string caseId, string activityId)

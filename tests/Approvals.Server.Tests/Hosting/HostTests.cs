@@ -39,6 +39,41 @@ public abstract class HostTests(ApprovalsAppFactory app)
 
         Assert.Equal(HttpStatusCode.OK, (await app.Anonymous().GetAsync("/scalar")).StatusCode);
     }
+
+    [Theory]
+    [InlineData("/api/auth/token", "post", "IssueTokenRequest", "AccessToken")]
+    [InlineData("/api/cases", "post", "StartCaseRequest", "CaseView")]
+    [InlineData("/api/tasks/{id}/decision", "post", "DecideTaskRequest", "TaskView")]
+    [InlineData("/api/tasks/{id}/delegate", "post", "DelegateTaskRequest", "TaskView")]
+    [InlineData("/api/cases/{id}/withdraw", "post", "WithdrawCaseRequest", "CaseView")]
+    [InlineData("/api/directory/groups/{name}", "put", "PutGroupRequest", "GroupView")]
+    [InlineData("/healthz", "get", null, "Health")]
+    public async Task OpenApi_Operation_NamesItsOwnBodies(string path, string method, string? request, string answer)
+    {
+        var doc = JsonNode.Parse(await app.Anonymous().GetStringAsync("/openapi/v1.json"))!;
+        var operation = doc["paths"]![path]![method]!;
+
+        // An optional body is "null or the record": the reference then sits in a oneOf.
+        var body = operation["requestBody"]?["content"]?["application/json"]?["schema"];
+        var bodyRef = (string?)body?["$ref"] ?? body?["oneOf"]?.AsArray().Select(s => (string?)s!["$ref"]).FirstOrDefault(r => r is not null);
+        Assert.Equal(request is null ? null : "#/components/schemas/" + request, bodyRef);
+        var ok = operation["responses"]!.AsObject().First(r => r.Key.StartsWith('2')).Value!;
+        Assert.Equal("#/components/schemas/" + answer, (string?)ok["content"]!["application/json"]!["schema"]!["$ref"]);
+        foreach (var (status, response) in operation["responses"]!.AsObject().Where(r => r.Key[0] is '4' or '5'))
+            Assert.Equal("#/components/schemas/Problem", (string?)response!["content"]!["application/problem+json"]!["schema"]!["$ref"]);
+    }
+
+    [Fact]
+    public async Task OpenApi_Document_DeclaresBearerAndExemptsAnonymousRoutes()
+    {
+        var doc = JsonNode.Parse(await app.Anonymous().GetStringAsync("/openapi/v1.json"))!;
+
+        Assert.Equal("bearer", (string?)doc["components"]!["securitySchemes"]!["Bearer"]!["scheme"]);
+        Assert.NotNull(doc["security"]![0]!["Bearer"]);
+        Assert.Empty(doc["paths"]!["/api/auth/token"]!["post"]!["security"]!.AsArray());
+        Assert.Null(doc["paths"]!["/api/cases"]!["post"]!["security"]);
+        Assert.All(doc["servers"]!.AsArray(), s => Assert.False(((string)s!["url"]!).EndsWith('/')));
+    }
 }
 
 public sealed class HostTestsSqlite(SqliteApp app) : HostTests(app), IClassFixture<SqliteApp>;
@@ -130,6 +165,28 @@ public abstract class StartupTests(StorageProvider provider)
         {
             await second.DisposeAsync();
             await first.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("Auth:TokenLifetime", "banana")]
+    [InlineData("Auth:TokenLifetime", "-01:00:00")]
+    [InlineData("Auth:SigningKey", "too-short")]
+    [InlineData("Jobs:Workers", "0")]
+    [InlineData("Jobs:OverdueAfter", "soon")]
+    [InlineData("Storage:Provider", "Oracle")]
+    [InlineData("Bootstrap:AdminEmail", "ops@example.org")]
+    public async Task Startup_BadSetting_StopsNamingTheSetting(string key, string value)
+    {
+        var app = new ApprovalsAppFactory(provider, null, new Dictionary<string, string?> { [key] = value });
+        try
+        {
+            var e = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+            Assert.Contains(key, e.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await app.DisposeAsync();
         }
     }
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Approvals.Server.Auth;
 using Approvals.Server.Features.Directory;
 using Approvals.Server.Http;
@@ -11,10 +12,11 @@ namespace Approvals.Server.Features.Auth;
 /// <summary><c>POST /api/auth/token</c>: email and password in, a bearer token out.</summary>
 public static class IssueToken
 {
-    public sealed record Body(string? Email, string? Password);
+    public sealed record Request([property: Required] string? Email, [property: Required] string? Password);
 
     public sealed record Command(string Email, string Password) : ICommand<Token?>;
 
+    [SchemaName("AccessToken")]
     public sealed record Token(string AccessToken, int ExpiresIn, string TokenType = "Bearer");
 
     public sealed class Handler(ApprovalsDb db, TokenIssuer issuer, StandingChanges changes) : ICommandHandler<Command, Token?>
@@ -41,7 +43,7 @@ public static class IssueToken
     }
 
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapPost("/api/auth/token", async Task<Results<Ok<Token>, ProblemHttpResult>> (Body? body, IMediator mediator, CancellationToken ct) =>
+        app.MapPost("/api/auth/token", async Task<Results<Ok<Token>, ProblemHttpResult>> (Request? body, IMediator mediator, CancellationToken ct) =>
             {
                 var errors = new List<ApiError>();
                 if (string.IsNullOrWhiteSpace(body?.Email)) errors.Add(new ApiError("email", "email is required.", "required"));
@@ -56,5 +58,6 @@ public static class IssueToken
             .AllowAnonymous()
             .WithTags("Auth")
             .WithName("IssueToken")
-            .WithSummary("Signs in: email and password in, a bearer token out.");
+            .WithSummary("Signs in: email and password in, a bearer access token out")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status415UnsupportedMediaType);
 }

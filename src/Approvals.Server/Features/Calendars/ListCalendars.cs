@@ -24,7 +24,8 @@ public static class ListCalendars
     }
 
     public static void Map(RouteGroupBuilder calendars) =>
-        calendars.MapGet("/", async (IMediator mediator) => Results.Ok(await mediator.Send(new Query())))
+        calendars.MapGet("/", async Task<Ok<IReadOnlyList<JsonObject>>> (IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new Query(), ct)))
             .WithName("ListCalendars")
-            .Produces<IReadOnlyList<JsonObject>>();
+            .WithSummary("Every business-hours calendar");
 }

@@ -34,8 +34,9 @@ public static class PutCalendar
     }
 
     public static void Map(RouteGroupBuilder calendars) =>
-        calendars.MapPut("/{name}", (string name, JsonNode? body, ClaimsPrincipal user, IMediator mediator) =>
-                RefusalResults.Run(async () => Results.Ok(await mediator.Send(new Command(name.Trim(), body, user.Email())))))
+        calendars.MapPut("/{name}", async Task<Ok<JsonObject>> (string name, JsonObject? body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new Command(name.Trim(), body, user.Email()), ct)))
             .WithName("PutCalendar")
-            .Produces<JsonObject>();
+            .WithSummary("Creates or replaces a business-hours calendar")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status415UnsupportedMediaType);
 }

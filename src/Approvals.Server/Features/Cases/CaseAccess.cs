@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Approvals.Engine.Runtime;
 using Approvals.Server.Auth;
 using Approvals.Server.Persistence;
@@ -23,12 +22,12 @@ public static class CaseAccess
                 t.Candidates.Any(k => (k.Kind == "user" && k.Name == me) || (k.Kind == "group" && groups.Contains(k.Name))))));
 
     /// <summary>The case, when it exists and the caller may see it; NotFound or Forbidden refusals otherwise.</summary>
-    public static async Task<CaseRow> VisibleCaseAsync(this ApprovalsDb db, Guid id, ClaimsPrincipal user, CancellationToken ct)
+    public static async Task<CaseRow> VisibleCaseAsync(this ApprovalsDb db, Guid id, Actor actor, CancellationToken ct)
     {
         var row = await db.Cases.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct)
             ?? throw new EngineRefusal(RefusalKind.NotFound, $"Case {id} does not exist.");
-        var me = user.Email();
-        if (user.IsAdmin() || row.Requester == me) return row;
+        var me = actor.Email;
+        if (actor.IsAdmin || row.Requester == me) return row;
         var groups = await db.GroupsOfAsync(me, ct);
         if (!await db.VisibleCases(me, groups, admin: false).AnyAsync(c => c.Id == id, ct))
             throw new EngineRefusal(RefusalKind.Forbidden, "You are neither the requester nor a reviewer of this case.");

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using Approvals.Server.Features.Workflows;
+using Approvals.Server.Persistence;
 using Approvals.Server.Http;
 using NJsonSchema;
 

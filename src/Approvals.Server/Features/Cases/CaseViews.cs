@@ -1,19 +1,23 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Approvals.Engine.Model;
 using Approvals.Engine.Runtime;
+using Approvals.Server.Http;
 using Approvals.Server.Persistence;
 
 namespace Approvals.Server.Features.Cases;
 
 /// <summary>A pending timer, or one whose firing failed again and again (<c>status</c> <c>Failed</c>) until a retry arms it again.</summary>
-public sealed record TimerView(Guid Id, string Kind, string ActivityId, Guid? TaskId, DateTimeOffset DueAt, string Status = "Pending");
+public sealed record TimerView(Guid Id, [property: OneOfNames(typeof(TimerKind))] string Kind, string ActivityId, Guid? TaskId, DateTimeOffset DueAt,
+    [property: OneOfNames(typeof(TimerStatus))] string Status = "Pending");
 
 /// <summary>Why a <c>Faulted</c> case stopped: the activity, what went wrong, and when.</summary>
 public sealed record FaultView(string ActivityId, string Message, DateTimeOffset At);
 
 public sealed record TaskView(
     Guid Id, Guid CaseId, string ActivityId, string? ActivityName, string? Assignee, IReadOnlyList<string> CandidateUsers,
-    IReadOnlyList<string> CandidateGroups, string Status, DateTimeOffset CreatedAt, DateTimeOffset? DueAt, string? Decision,
+    IReadOnlyList<string> CandidateGroups, [property: OneOfNames(typeof(ReviewTaskStatus))] string Status, DateTimeOffset CreatedAt, DateTimeOffset? DueAt,
+    [property: OneOfNames(typeof(Decision), KebabCase = true)] string? Decision,
     string? DecidedBy, DateTimeOffset? DecidedAt, string? Comment,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CaseSummary? Case = null)
 {
@@ -28,14 +32,15 @@ public sealed record TaskView(
         t.CreatedAt, t.DueAt, t.Decision is { } d ? DecisionNames.Of(d) : null, t.DecidedBy, t.DecidedAt, t.Comment);
 }
 
-public sealed record CaseSummary(Guid Id, string Workflow, int WorkflowVersion, string Title, string Status, string Requester, string? Outcome)
+public sealed record CaseSummary(Guid Id, string Workflow, int WorkflowVersion, string Title, [property: OneOfNames(typeof(CaseStatus))] string Status,
+    string Requester, [property: OneOfNames(typeof(CaseOutcome))] string? Outcome)
 {
     public static CaseSummary From(CaseRow c) => new(c.Id, c.WorkflowKey, c.WorkflowVersion, c.Title, c.Status, c.Requester, c.Outcome);
 }
 
 public sealed record CaseView(
-    Guid Id, string Workflow, int WorkflowVersion, string Title, string Status, JsonObject Data, string Requester,
-    IReadOnlyList<TaskView> OpenTasks, IReadOnlyList<string> ActiveActivities, string? Outcome, IReadOnlyList<TimerView> Timers,
+    Guid Id, string Workflow, int WorkflowVersion, string Title, [property: OneOfNames(typeof(CaseStatus))] string Status, JsonObject Data, string Requester,
+    IReadOnlyList<TaskView> OpenTasks, IReadOnlyList<string> ActiveActivities, [property: OneOfNames(typeof(CaseOutcome))] string? Outcome, IReadOnlyList<TimerView> Timers,
     IReadOnlyList<string> ChangesRequestedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? CompletedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] FaultView? Fault = null)
 {

@@ -25,6 +25,7 @@ public static class ListCases
     /// A page of cases. <c>page</c>, <c>pageSize</c> and <c>total</c> are only there when the caller asked with
     /// the older <c>page=</c> parameter.
     /// </summary>
+    [SchemaName("CasePage")]
     public sealed record CasePage(
         IReadOnlyList<CaseSummary> Items,
         string? Next,
@@ -69,5 +70,5 @@ public static class ListCases
             })
             .WithName("ListCases")
             .WithSummary("A page of the cases the caller may see, newest first")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesErrors(StatusCodes.Status400BadRequest);
 }

@@ -14,26 +14,28 @@ public static class ResubmitCase
 {
     public sealed record Request(JsonObject? Data, string? Comment);
 
-    public sealed record Command(Guid Id, ClaimsPrincipal User, JsonObject? Data, string? Comment) : ICommand<CaseView>;
+    public sealed record Command(Guid Id, Actor Actor, JsonObject? Data, string? Comment) : ICommand<CaseView>;
 
     public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, TimeProvider clock) : ICommandHandler<Command, CaseView>
     {
         public async ValueTask<CaseView> Handle(Command c, CancellationToken ct)
         {
-            var row = await db.VisibleCaseAsync(c.Id, c.User, ct);
+            var row = await db.VisibleCaseAsync(c.Id, c.Actor, ct);
             var workflow = await catalog.VersionAsync(db, row.WorkflowKey, row.WorkflowVersion, ct)
                 ?? throw new InvalidOperationException($"Workflow {row.WorkflowKey} v{row.WorkflowVersion} is missing.");
             if (c.Data is not null) CaseData.Check(workflow, c.Data);
             var now = clock.GetUtcNow();
-            var done = await store.ApplyAsync(c.Id, _ => new Runtime.ResubmitCase(c.Data, c.Comment, c.User.Email(), now) { ActorIsAdmin = c.User.IsAdmin() }, ct)
+            var done = await store.ApplyAsync(c.Id, _ => new Runtime.ResubmitCase(c.Data, c.Comment, c.Actor.Email, now) { ActorIsAdmin = c.Actor.IsAdmin }, ct)
                 ?? throw new EngineRefusal(RefusalKind.NotFound, $"Case {c.Id} does not exist.");
             return CaseView.From(done.Row, id => workflow.Definition.Find(id)?.Name);
         }
     }
 
     public static void Map(RouteGroupBuilder cases) =>
-        cases.MapPost("/{id:guid}/resubmit", (Guid id, Request? body, ClaimsPrincipal user, IMediator mediator) =>
-                RefusalResults.Run(async () => Results.Ok(await mediator.Send(new Command(id, user, body?.Data, body?.Comment)))))
+        cases.MapPost("/{id:guid}/resubmit", async Task<Ok<CaseView>> (Guid id, Request? body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new Command(id, user.Actor(), body?.Data, body?.Comment), ct)))
             .WithName("ResubmitCase")
-            .Produces<CaseView>();
+            .WithSummary("Sends a case back into review after changes were requested, with corrected data if given")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound,
+                StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType);
 }

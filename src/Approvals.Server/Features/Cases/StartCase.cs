@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
 using Approvals.Server.Auth;
@@ -11,7 +12,7 @@ namespace Approvals.Server.Features.Cases;
 
 public static class StartCase
 {
-    public sealed record Request(string? Workflow, string? Title, JsonObject? Data);
+    public sealed record Request([property: Required] string? Workflow, string? Title, JsonObject? Data);
 
     public sealed record Command(string Requester, string Workflow, string? Title, JsonObject Data) : ICommand<CaseView>;
 
@@ -31,13 +32,14 @@ public static class StartCase
     }
 
     public static void Map(RouteGroupBuilder cases) =>
-        cases.MapPost("/", (Request body, ClaimsPrincipal user, IMediator mediator) => RefusalResults.Run(async () =>
+        cases.MapPost("/", async Task<Created<CaseView>> (Request body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
             {
                 if (string.IsNullOrWhiteSpace(body.Workflow)) throw RequestInvalid.Field("workflow", "Name the workflow to start, by its key.");
-                var view = await mediator.Send(new Command(user.Email(), body.Workflow.Trim(), body.Title, body.Data ?? []));
-                return Results.Created($"/api/cases/{view.Id}", view);
-            }))
-            .RequireAuthorization("requester")
+                var view = await mediator.Send(new Command(user.Email(), body.Workflow.Trim(), body.Title, body.Data ?? []), ct);
+                return TypedResults.Created($"/api/cases/{view.Id}", view);
+            })
+            .RequireAuthorization(Policies.Requester)
             .WithName("StartCase")
-            .Produces<CaseView>(StatusCodes.Status201Created);
+            .WithSummary("Starts a case on the latest published version of a workflow")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status415UnsupportedMediaType);
 }

@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using Approvals.Server.Auth;
+using Approvals.Server.Http;
 using Approvals.Server.Persistence;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -12,15 +14,16 @@ namespace Approvals.Server.Features.Cases;
 /// </summary>
 public static class VerifyCaseAudit
 {
+    [SchemaName("AuditVerification")]
     public sealed record Answer(bool Valid, int Entries, int? FirstBrokenSeq, string? Reason);
 
-    public sealed record Query(Guid Id, ClaimsPrincipal User) : IQuery<Answer>;
+    public sealed record Query(Guid Id, Actor Actor) : IQuery<Answer>;
 
     public sealed class Handler(ApprovalsDb db, AuditKeys keys) : IQueryHandler<Query, Answer>
     {
         public async ValueTask<Answer> Handle(Query q, CancellationToken ct)
         {
-            var @case = await db.VisibleCaseAsync(q.Id, q.User, ct);
+            var @case = await db.VisibleCaseAsync(q.Id, q.Actor, ct);
             var rows = await db.Audit.AsNoTracking().Where(a => a.CaseId == q.Id).OrderBy(a => a.Seq).ToListAsync(ct);
             var (broken, reason) = AuditChain.Verify(keys.Current, @case, rows);
             return new Answer(broken is null, rows.Count, broken, reason);
@@ -29,7 +32,8 @@ public static class VerifyCaseAudit
 
     public static void Map(RouteGroupBuilder cases) =>
         cases.MapGet("/{id:guid}/audit/verify", async Task<Ok<Answer>> (Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
-                TypedResults.Ok(await mediator.Send(new Query(id, user), ct)))
+                TypedResults.Ok(await mediator.Send(new Query(id, user.Actor()), ct)))
             .WithName("VerifyCaseAudit")
-            .WithSummary("Checks the case's sealed audit trail: rewritten rows, deleted rows, a deleted tail or history.");
+            .WithSummary("Checks the case's sealed audit trail: rewritten rows, deleted rows, a deleted tail or history")
+            .ProducesErrors(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
 }

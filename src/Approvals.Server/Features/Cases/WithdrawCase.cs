@@ -13,15 +13,15 @@ public static class WithdrawCase
 {
     public sealed record Request(string? Comment);
 
-    public sealed record Command(Guid Id, ClaimsPrincipal User, string? Comment) : ICommand<CaseView>;
+    public sealed record Command(Guid Id, Actor Actor, string? Comment) : ICommand<CaseView>;
 
     public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, TimeProvider clock) : ICommandHandler<Command, CaseView>
     {
         public async ValueTask<CaseView> Handle(Command c, CancellationToken ct)
         {
-            await db.VisibleCaseAsync(c.Id, c.User, ct);
+            await db.VisibleCaseAsync(c.Id, c.Actor, ct);
             var now = clock.GetUtcNow();
-            var done = await store.ApplyAsync(c.Id, _ => new Runtime.WithdrawCase(c.Comment, c.User.Email(), now) { ActorIsAdmin = c.User.IsAdmin() }, ct)
+            var done = await store.ApplyAsync(c.Id, _ => new Runtime.WithdrawCase(c.Comment, c.Actor.Email, now) { ActorIsAdmin = c.Actor.IsAdmin }, ct)
                 ?? throw new EngineRefusal(RefusalKind.NotFound, $"Case {c.Id} does not exist.");
             var workflow = await catalog.VersionAsync(db, done.Row.WorkflowKey, done.Row.WorkflowVersion, ct);
             return CaseView.From(done.Row, id => workflow?.Definition.Find(id)?.Name);
@@ -29,8 +29,10 @@ public static class WithdrawCase
     }
 
     public static void Map(RouteGroupBuilder cases) =>
-        cases.MapPost("/{id:guid}/withdraw", (Guid id, Request? body, ClaimsPrincipal user, IMediator mediator) =>
-                RefusalResults.Run(async () => Results.Ok(await mediator.Send(new Command(id, user, body?.Comment)))))
+        cases.MapPost("/{id:guid}/withdraw", async Task<Ok<CaseView>> (Guid id, Request? body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new Command(id, user.Actor(), body?.Comment), ct)))
             .WithName("WithdrawCase")
-            .Produces<CaseView>();
+            .WithSummary("Withdraws a case (requester or admin); its open tasks are cancelled")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound,
+                StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType);
 }

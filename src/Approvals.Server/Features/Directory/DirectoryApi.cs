@@ -1,4 +1,5 @@
 using Approvals.Server.Auth;
+using Approvals.Server.Http;
 
 namespace Approvals.Server.Features.Directory;
 
@@ -7,7 +8,8 @@ public static class DirectoryApi
     /// <summary>Maps the directory routes (admin only) under the authorized <c>/api</c> group.</summary>
     public static RouteGroupBuilder MapDirectoryEndpoints(this RouteGroupBuilder api)
     {
-        var directory = api.MapGroup("/directory").WithTags("Directory").RequireAuthorization(Policies.Admin);
+        var directory = api.MapGroup("/directory").WithTags("Directory").RequireAuthorization(Policies.Admin)
+            .ProducesErrors(StatusCodes.Status403Forbidden);
         ListUsers.Map(directory);
         ListGroups.Map(directory);
         PutUser.Map(directory);

@@ -11,10 +11,10 @@ namespace Approvals.Server.Features.Directory;
 /// </summary>
 public static class EnsureBootstrapAdmin
 {
-    public static async Task RunAsync(ApprovalsDb db, IConfiguration config, TimeProvider clock, StandingChanges changes, ILogger log, CancellationToken ct)
+    public static async Task RunAsync(ApprovalsDb db, BootstrapOptions options, TimeProvider clock, StandingChanges changes, ILogger log, CancellationToken ct)
     {
-        var email = config["Bootstrap:AdminEmail"]?.Trim().ToLowerInvariant();
-        var password = config["Bootstrap:AdminPassword"];
+        var email = options.AdminEmail?.Trim().ToLowerInvariant();
+        var password = options.AdminPassword;
         if (string.IsNullOrEmpty(email) && string.IsNullOrEmpty(password)) return;
         if (string.IsNullOrEmpty(email) || string.IsNullOrEmpty(password) || !DirectoryRules.IsEmail(email))
             throw new InvalidOperationException("Set both Bootstrap:AdminEmail (an email address) and Bootstrap:AdminPassword, or neither.");

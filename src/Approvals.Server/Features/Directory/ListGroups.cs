@@ -22,6 +22,7 @@ public static class ListGroups
     }
 
     public static void Map(RouteGroupBuilder directory) =>
-        directory.MapGet("/groups", async (IMediator m, CancellationToken ct) => TypedResults.Ok(await m.Send(new Query(), ct)))
-            .WithName("ListGroups");
+        directory.MapGet("/groups", async Task<Ok<IReadOnlyList<GroupView>>> (IMediator m, CancellationToken ct) => TypedResults.Ok(await m.Send(new Query(), ct)))
+            .WithName("ListGroups")
+            .WithSummary("Every group with its members");
 }

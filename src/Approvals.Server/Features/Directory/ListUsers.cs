@@ -24,6 +24,7 @@ public static class ListUsers
     }
 
     public static void Map(RouteGroupBuilder directory) =>
-        directory.MapGet("/users", async (IMediator m, CancellationToken ct) => TypedResults.Ok(await m.Send(new Query(), ct)))
-            .WithName("ListUsers");
+        directory.MapGet("/users", async Task<Ok<IReadOnlyList<UserView>>> (IMediator m, CancellationToken ct) => TypedResults.Ok(await m.Send(new Query(), ct)))
+            .WithName("ListUsers")
+            .WithSummary("Every user with roles, manager and groups");
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Approvals.Engine.Runtime;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
@@ -14,7 +15,7 @@ namespace Approvals.Server.Features.Directory;
 /// </summary>
 public static class PutGroup
 {
-    public sealed record Body(string? DisplayName, List<string>? Members);
+    public sealed record Request(string? DisplayName, [property: Required] List<string>? Members);
 
     public sealed record Command(string Name, string? DisplayName, IReadOnlyList<string>? Members) : ICommand<GroupView>;
 
@@ -65,9 +66,9 @@ public static class PutGroup
     }
 
     public static void Map(RouteGroupBuilder directory) =>
-        directory.MapPut("/groups/{name}", async Task<Ok<GroupView>> (string name, Body body, IMediator m, CancellationToken ct) =>
+        directory.MapPut("/groups/{name}", async Task<Ok<GroupView>> (string name, Request body, IMediator m, CancellationToken ct) =>
                 TypedResults.Ok(await m.Send(new Command(name, body.DisplayName, body.Members), ct)))
             .WithName("PutGroup")
-            .WithSummary("Creates or replaces a group; members added or removed must sign in again.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .WithSummary("Creates or replaces a group; members added or removed must sign in again")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType);
 }

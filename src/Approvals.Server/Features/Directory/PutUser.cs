@@ -16,7 +16,7 @@ namespace Approvals.Server.Features.Directory;
 /// </summary>
 public static class PutUser
 {
-    public sealed record Body(string? DisplayName, string? Password, List<string>? Roles, string? Manager, List<string>? Groups, bool? Disabled);
+    public sealed record Request(string? DisplayName, string? Password, List<string>? Roles, string? Manager, List<string>? Groups, bool? Disabled);
 
     public sealed record Command(string Email, string? DisplayName, string? Password, IReadOnlyList<string>? Roles, string? Manager,
         IReadOnlyList<string>? Groups, bool? Disabled = null) : ICommand<UserView>;
@@ -120,9 +120,9 @@ public static class PutUser
     }
 
     public static void Map(RouteGroupBuilder directory) =>
-        directory.MapPut("/users/{email}", async Task<Ok<UserView>> (string email, Body body, IMediator m, CancellationToken ct) =>
+        directory.MapPut("/users/{email}", async Task<Ok<UserView>> (string email, Request body, IMediator m, CancellationToken ct) =>
                 TypedResults.Ok(await m.Send(new Command(email, body.DisplayName, body.Password, body.Roles, body.Manager, body.Groups, body.Disabled), ct)))
             .WithName("PutUser")
-            .WithSummary("Creates or updates a user; a change of password, roles, groups or disabled ends their sessions.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .WithSummary("Creates or updates a user; a change of password, roles, groups or disabled ends their sessions")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType);
 }

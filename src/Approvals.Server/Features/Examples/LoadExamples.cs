@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Approvals.Engine.Model;
 using Approvals.Engine.Validation;
 using Approvals.Server.Auth;
 using Approvals.Server.Features.Workflows;
@@ -17,13 +18,12 @@ public static class LoadExamples
     public const string DirectoryFile = "directory.json";
     public const string Actor = "system";
 
-    public static bool Enabled(IConfiguration config) =>
-        config.GetValue<bool?>("Examples:Load") ?? StorageSetup.Provider(config) == StoreProvider.Sqlite;
+    public static bool Enabled(ExamplesOptions examples, StorageOptions storage) => examples.Load ?? storage.Store == StoreProvider.Sqlite;
 
     /// <summary><c>Examples:Path</c>, else the first <c>workflows/</c> holding a directory.json above the content root or the binaries.</summary>
-    public static string? FindFolder(IConfiguration config, string contentRoot)
+    public static string? FindFolder(ExamplesOptions examples, string contentRoot)
     {
-        if (config["Examples:Path"] is { Length: > 0 } configured)
+        if (examples.Path is { Length: > 0 } configured)
             return Path.GetFullPath(configured, contentRoot);
         foreach (var start in new[] { contentRoot, System.IO.Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {
@@ -125,7 +125,7 @@ public static class LoadExamples
         var keyInFile = WorkflowJson.Node(json)?["key"] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var k) ? k : null;
         var key = keyInFile ?? Path.GetFileNameWithoutExtension(file);
         var (definition, errors) = WorkflowValidation.Validate(json, keyInFile is null ? key : null);
-        if (definition is null || errors.Count > 0 || !WorkflowJson.IsKey(key))
+        if (definition is null || errors.Count > 0 || !Keys.IsValid(key))
         {
             log.LogError("Example workflow {File} has {Count} faults and was not published: {Faults}", name, errors.Count,
                 string.Join("; ", errors.Take(5).Select(e => $"{e.Path}: {e.Message}")));

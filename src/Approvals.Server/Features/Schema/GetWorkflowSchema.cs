@@ -6,8 +6,10 @@ namespace Approvals.Server.Features.Schema;
 public static class GetWorkflowSchema
 {
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapGet("/api/schema/workflow.json", () => Results.Text(WorkflowSchema.Json, "application/schema+json"))
+        app.MapGet("/api/schema/workflow.json", () => TypedResults.Text(WorkflowSchema.Json, "application/schema+json"))
             .AllowAnonymous()
             .WithTags("Workflows")
-            .WithName("GetWorkflowSchema");
+            .WithName("GetWorkflowSchema")
+            .WithSummary("The JSON Schema (draft-07) of a workflow definition")
+            .Produces<System.Text.Json.Nodes.JsonObject>(StatusCodes.Status200OK, "application/schema+json");
 }

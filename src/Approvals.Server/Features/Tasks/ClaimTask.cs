@@ -11,21 +11,22 @@ namespace Approvals.Server.Features.Tasks;
 
 public static class ClaimTask
 {
-    public sealed record Command(Guid Id, ClaimsPrincipal User) : ICommand<TaskView>;
+    public sealed record Command(Guid Id, Actor Actor) : ICommand<TaskView>;
 
     public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, TimeProvider clock) : ICommandHandler<Command, TaskView>
     {
         public async ValueTask<TaskView> Handle(Command c, CancellationToken ct)
         {
             var now = clock.GetUtcNow();
-            return await store.ApplyAsync(db, catalog, c.Id, _ => new Runtime.ClaimTask(c.Id, c.User.Email(), now) { ActorIsAdmin = c.User.IsAdmin() }, ct);
+            return await store.ApplyAsync(db, catalog, c.Id, _ => new Runtime.ClaimTask(c.Id, c.Actor.Email, now) { ActorIsAdmin = c.Actor.IsAdmin }, ct);
         }
     }
 
     public static void Map(RouteGroupBuilder tasks) =>
-        tasks.MapPost("/{id:guid}/claim", (Guid id, ClaimsPrincipal user, IMediator mediator) =>
-                RefusalResults.Run(async () => Results.Ok(await mediator.Send(new Command(id, user)))))
-            .RequireAuthorization("reviewer")
+        tasks.MapPost("/{id:guid}/claim", async Task<Ok<TaskView>> (Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new Command(id, user.Actor()), ct)))
+            .RequireAuthorization(Policies.Reviewer)
             .WithName("ClaimTask")
-            .Produces<TaskView>();
+            .WithSummary("Takes a task offered to a group the caller is in")
+            .ProducesErrors(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
 }

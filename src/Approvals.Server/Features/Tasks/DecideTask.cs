@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -25,7 +26,7 @@ public static class DecideTask
     public const int MaxCommentLength = 4_000;
     public const int MaxKeyLength = 200;
 
-    public sealed record Request(string? Decision, string? Comment);
+    public sealed record Request([property: Required, OneOfNames(typeof(Decision), KebabCase = true)] string? Decision, string? Comment);
 
     /// <summary>The answer: the decided task, or the stored first answer when an idempotency key was seen before.</summary>
     public sealed record Answer(int StatusCode, string Json);
@@ -59,7 +60,8 @@ public static class DecideTask
             catch (EngineRefusal r) when (r.Kind == RefusalKind.Conflict && c.IdempotencyKey is not null)
             {
                 // Two deliveries of one request raced: the loser finds the task decided, and the winner's answer stored.
-                return await Replay(c, ct) ?? throw r;
+                if (await Replay(c, ct) is { } replay) return replay;
+                throw;
             }
         }
 
@@ -84,7 +86,7 @@ public static class DecideTask
     }
 
     public static void Map(RouteGroupBuilder tasks) =>
-        tasks.MapPost("/{id:guid}/decision", async (Guid id, Request body, HttpContext http, IMediator mediator) =>
+        tasks.MapPost("/{id:guid}/decision", async Task<ContentHttpResult> (Guid id, Request body, HttpContext http, IMediator mediator) =>
             {
                 if (!DecisionNames.TryParse(body.Decision, out var decision))
                     throw RequestInvalid.Field("decision", "decision must be \"approve\", \"reject\" or \"request-changes\".");
@@ -96,15 +98,15 @@ public static class DecideTask
                 if (key is not null && (key.Length == 0 || key.Length > MaxKeyLength))
                     throw RequestInvalid.Field("Idempotency-Key", $"An Idempotency-Key is 1 to {MaxKeyLength} characters.");
                 var answer = await mediator.Send(new Command(id, http.User.Actor(), decision, body.Comment, key), http.RequestAborted);
-                return Results.Content(answer.Json, "application/json", statusCode: answer.StatusCode);
+                // A replayed request gets the stored JSON of the first answer, byte for byte.
+                return TypedResults.Content(answer.Json, "application/json", statusCode: answer.StatusCode);
             })
-            .RequireAuthorization("reviewer")
+            .RequireAuthorization(Policies.Reviewer)
             .WithName("DecideTask")
             .WithSummary("Approve, reject or request changes on a task")
+            .DocumentsHeader("Idempotency-Key", "Makes a retry of the same request return the first answer; the same key with another body is a 422.",
+                MaxKeyLength)
             .Produces<TaskView>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound,
+                StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status422UnprocessableEntity);
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Approvals.Engine.Runtime;
 using Approvals.Server.Auth;
@@ -19,7 +20,7 @@ namespace Approvals.Server.Features.Tasks;
 /// </summary>
 public static class DelegateTask
 {
-    public sealed record Request(string? To, string? Comment);
+    public sealed record Request([property: Required] string? To, string? Comment);
 
     public sealed record Command(Guid Id, Actor Actor, string To, string? Comment) : ICommand<TaskView>;
 
@@ -50,6 +51,7 @@ public static class DelegateTask
             })
             .RequireAuthorization(Policies.Reviewer)
             .WithName("DelegateTask")
-            .WithSummary("Hands the task on to an enabled reviewer who is not the case's requester.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .WithSummary("Hands an open task on to an enabled reviewer who is not the case's requester")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound,
+                StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType);
 }

@@ -11,7 +11,7 @@ namespace Approvals.Server.Features.Tasks;
 
 public static class GetTask
 {
-    public sealed record Query(Guid Id, ClaimsPrincipal User) : IQuery<TaskView>;
+    public sealed record Query(Guid Id, Actor Actor) : IQuery<TaskView>;
 
     public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, TaskView>
     {
@@ -19,14 +19,15 @@ public static class GetTask
         {
             var task = await db.Tasks.AsNoTracking().Include(t => t.Candidates).FirstOrDefaultAsync(t => t.Id == q.Id, ct)
                 ?? throw new EngineRefusal(RefusalKind.NotFound, $"Task {q.Id} does not exist.");
-            var row = await db.VisibleCaseAsync(task.CaseId, q.User, ct);
+            var row = await db.VisibleCaseAsync(task.CaseId, q.Actor, ct);
             return TaskView.From(task, CaseSummary.From(row));
         }
     }
 
     public static void Map(RouteGroupBuilder tasks) =>
-        tasks.MapGet("/{id:guid}", (Guid id, ClaimsPrincipal user, IMediator mediator) =>
-                RefusalResults.Run(async () => Results.Ok(await mediator.Send(new Query(id, user)))))
+        tasks.MapGet("/{id:guid}", async Task<Ok<TaskView>> (Guid id, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new Query(id, user.Actor()), ct)))
             .WithName("GetTask")
-            .Produces<TaskView>();
+            .WithSummary("One task with its case summary")
+            .ProducesErrors(StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
 }

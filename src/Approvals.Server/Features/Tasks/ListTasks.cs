@@ -77,5 +77,5 @@ public static class ListTasks
             })
             .WithName("ListTasks")
             .WithSummary("A page of the caller's tasks, most urgent first")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesErrors(StatusCodes.Status400BadRequest);
 }

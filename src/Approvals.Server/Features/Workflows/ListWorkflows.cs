@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Approvals.Server.Auth;
+using Approvals.Server.Http;
 using Approvals.Server.Persistence;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -11,6 +12,7 @@ public static class ListWorkflows
 {
     public sealed record Query(bool IncludeDrafts) : IQuery<IReadOnlyList<Item>>;
 
+    [SchemaName("WorkflowSummary")]
     public sealed record Item(string Key, string Name, int? LatestVersion, bool HasDraft, DateTimeOffset? PublishedAt);
 
     public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, IReadOnlyList<Item>>
@@ -32,7 +34,8 @@ public static class ListWorkflows
     }
 
     public static void Map(RouteGroupBuilder workflows) =>
-        workflows.MapGet("/", async (ClaimsPrincipal user, IMediator m, CancellationToken ct) =>
+        workflows.MapGet("/", async Task<Ok<IReadOnlyList<Item>>> (ClaimsPrincipal user, IMediator m, CancellationToken ct) =>
                 TypedResults.Ok(await m.Send(new Query(user.IsDesigner()), ct)))
-            .WithName("ListWorkflows");
+            .WithName("ListWorkflows")
+            .WithSummary("Every published workflow; designers also see workflows that are only drafts");
 }

@@ -1,3 +1,4 @@
+using Approvals.Engine.Runtime;
 using Approvals.Engine.Validation;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
@@ -10,22 +11,23 @@ namespace Approvals.Server.Features.Workflows;
 /// <summary><c>POST /api/workflows/{key}/publish</c>: the draft becomes the next version, and the draft is gone.</summary>
 public static class PublishWorkflow
 {
-    public sealed record Command(string Key, string Actor) : ICommand<Result<Published>>;
+    public sealed record Command(string Key, string Actor) : ICommand<Published>;
 
+    [SchemaName("PublishedWorkflow")]
     public sealed record Published(string Key, int Version);
 
-    public sealed class Handler(ApprovalsDb db, TimeProvider clock) : ICommandHandler<Command, Result<Published>>
+    public sealed class Handler(ApprovalsDb db, TimeProvider clock) : ICommandHandler<Command, Published>
     {
-        public async ValueTask<Result<Published>> Handle(Command c, CancellationToken ct)
+        public async ValueTask<Published> Handle(Command c, CancellationToken ct)
         {
             for (var attempt = 0; ; attempt++)
             {
                 var draft = await db.WorkflowDrafts.FirstOrDefaultAsync(d => d.Key == c.Key, ct);
-                if (draft is null) return Result<Published>.Fail(Problems.NotFound($"Workflow {c.Key} has no draft to publish."));
+                if (draft is null) throw new EngineRefusal(RefusalKind.NotFound, $"Workflow {c.Key} has no draft to publish.");
                 // Drafts were valid when saved, but the rules may have grown since: check again.
                 var (definition, errors) = WorkflowValidation.Validate(draft.Json, c.Key);
                 if (definition is null || errors.Count > 0)
-                    return Result<Published>.Fail(Problems.BadRequest("The draft has faults; it was not published.", errors.Select(WorkflowJson.ToApiError)));
+                    throw new RequestInvalid("The draft has faults; it was not published.", errors.Select(WorkflowJson.ToApiError).ToList());
 
                 db.WorkflowDrafts.Remove(draft);
                 var version = await AddNextVersionAsync(db, c.Key, definition.Name, draft.Json, c.Actor, clock.GetUtcNow(), ct);
@@ -57,11 +59,10 @@ public static class PublishWorkflow
     }
 
     public static void Map(RouteGroupBuilder workflows) =>
-        workflows.MapPost("/{key}/publish", async (string key, System.Security.Claims.ClaimsPrincipal user, IMediator m, CancellationToken ct) =>
-                (await m.Send(new Command(key, user.Email()), ct)).ToHttp())
+        workflows.MapPost("/{key}/publish", async Task<Ok<Published>> (string key, System.Security.Claims.ClaimsPrincipal user, IMediator m, CancellationToken ct) =>
+                TypedResults.Ok(await m.Send(new Command(key, user.Email()), ct)))
             .RequireAuthorization(Policies.Designer)
             .WithName("PublishWorkflow")
-            .Produces<Published>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesValidationProblem();
+            .WithSummary("Publishes the draft as the next version")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Approvals.Engine.Model;
 using Approvals.Engine.Validation;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
@@ -11,20 +12,22 @@ namespace Approvals.Server.Features.Workflows;
 /// <summary><c>PUT /api/workflows/{key}</c>: saves the definition as the workflow's draft, only when it is valid.</summary>
 public static class SaveDraft
 {
-    public sealed record Command(string Key, string Json, string Actor) : ICommand<Result<DraftView>>;
+    public sealed record Command(string Key, string Json, string Actor) : ICommand<DraftView>;
 
-    public sealed record DraftView(string Key, bool Draft, string Name, DateTimeOffset UpdatedAt, string UpdatedBy, int? LatestVersion, JsonNode? Definition);
+    [SchemaName("SavedDraft")]
+    public sealed record DraftView(string Key, bool Draft, string Name, DateTimeOffset UpdatedAt, string UpdatedBy, int? LatestVersion,
+        [property: WorkflowDefinition] JsonNode? Definition);
 
-    public sealed class Handler(ApprovalsDb db, TimeProvider clock) : ICommandHandler<Command, Result<DraftView>>
+    public sealed class Handler(ApprovalsDb db, TimeProvider clock) : ICommandHandler<Command, DraftView>
     {
-        public async ValueTask<Result<DraftView>> Handle(Command c, CancellationToken ct)
+        public async ValueTask<DraftView> Handle(Command c, CancellationToken ct)
         {
-            if (!WorkflowJson.IsKey(c.Key))
-                return Result<DraftView>.Fail(Problems.BadRequest("The workflow key is not valid.",
-                    [new ApiError("key", "A key is lower-case letters, digits and dashes (at most 64), starting with a letter or digit.", ErrorCodes.InvalidValue)]));
+            if (!Keys.IsValid(c.Key))
+                throw new RequestInvalid("The workflow key is not valid.",
+                    [new ApiError("key", "A key is lower-case letters, digits and dashes (at most 64), starting with a letter or digit.", ErrorCodes.InvalidValue)]);
             var (definition, errors) = WorkflowValidation.Validate(c.Json, c.Key);
             if (definition is null || errors.Count > 0)
-                return Result<DraftView>.Fail(Problems.BadRequest("The definition has faults; nothing was saved.", errors.Select(WorkflowJson.ToApiError)));
+                throw new RequestInvalid("The definition has faults; nothing was saved.", errors.Select(WorkflowJson.ToApiError).ToList());
 
             var json = WorkflowJson.WithKey(c.Json, c.Key);
             var now = clock.GetUtcNow();
@@ -52,13 +55,13 @@ public static class SaveDraft
     }
 
     public static void Map(RouteGroupBuilder workflows) =>
-        workflows.MapPut("/{key}", async (string key, HttpRequest request, System.Security.Claims.ClaimsPrincipal user, IMediator m, CancellationToken ct) =>
-                await WorkflowJson.ReadBodyAsync(request, ct) is { } json
-                    ? (await m.Send(new Command(key, json, user.Email()), ct)).ToHttp()
-                    : WorkflowJson.TooLarge())
+        workflows.MapPut("/{key}", async Task<Ok<DraftView>> (string key, HttpRequest request, System.Security.Claims.ClaimsPrincipal user, IMediator m,
+                CancellationToken ct) =>
+                TypedResults.Ok(await m.Send(new Command(key, await WorkflowJson.ReadBodyAsync(request, ct), user.Email()), ct)))
             .RequireAuthorization(Policies.Designer)
             .WithName("SaveWorkflowDraft")
+            .WithSummary("Saves a valid definition as the workflow's draft")
             .Accepts<JsonObject>("application/json")
-            .Produces<DraftView>()
-            .ProducesValidationProblem();
+            .WithMetadata(new WorkflowDefinitionAttribute())
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden);
 }

@@ -10,6 +10,7 @@ public static class ValidateWorkflow
 {
     public sealed record Query(string Json) : IQuery<Answer>;
 
+    [SchemaName("ValidationReport")]
     public sealed record Answer(bool Valid, IReadOnlyList<ApiError> Errors);
 
     public sealed class Handler : IQueryHandler<Query, Answer>
@@ -22,12 +23,12 @@ public static class ValidateWorkflow
     }
 
     public static void Map(RouteGroupBuilder workflows) =>
-        workflows.MapPost("/validate", async (HttpRequest request, IMediator m, CancellationToken ct) =>
-                await WorkflowJson.ReadBodyAsync(request, ct) is { } json
-                    ? TypedResults.Ok(await m.Send(new Query(json), ct))
-                    : WorkflowJson.TooLarge())
+        workflows.MapPost("/validate", async Task<Ok<Answer>> (HttpRequest request, IMediator m, CancellationToken ct) =>
+                TypedResults.Ok(await m.Send(new Query(await WorkflowJson.ReadBodyAsync(request, ct)), ct)))
             .RequireAuthorization(Policies.Designer)
             .WithName("ValidateWorkflow")
+            .WithSummary("Every fault of a definition, without saving anything")
             .Accepts<System.Text.Json.Nodes.JsonObject>("application/json")
-            .Produces<Answer>();
+            .WithMetadata(new WorkflowDefinitionAttribute())
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden);
 }

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Approvals.Engine.Json;
 using Approvals.Engine.Validation;
 using Approvals.Server.Http;
@@ -25,18 +24,16 @@ public static class WorkflowsApi
 }
 
 /// <summary>Shared by the workflow slices: reading definition bodies, checking keys, shaping errors.</summary>
-public static partial class WorkflowJson
+public static class WorkflowJson
 {
     private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false };
 
-    public static bool IsKey(string key) => KeyPattern().IsMatch(key);
-
     public static ApiError ToApiError(ValidationError e) => new(e.Path, e.Message, e.Code, e.ActivityId);
 
-    /// <summary>The raw body as text, capped so a huge upload is refused before it is parsed.</summary>
-    public static async Task<string?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>The raw body as text, capped so a huge upload is refused (400) before it is parsed.</summary>
+    public static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
-        if (request.ContentLength > DefinitionReader.MaxDefinitionBytes * 4L) return null;
+        if (request.ContentLength > DefinitionReader.MaxDefinitionBytes * 4L) throw TooLarge();
         using var reader = new StreamReader(request.Body, Encoding.UTF8);
         var buffer = new char[8192];
         var text = new StringBuilder();
@@ -44,12 +41,12 @@ public static partial class WorkflowJson
         while ((n = await reader.ReadAsync(buffer, ct)) > 0)
         {
             text.Append(buffer, 0, n);
-            if (text.Length > DefinitionReader.MaxDefinitionBytes) return null;
+            if (text.Length > DefinitionReader.MaxDefinitionBytes) throw TooLarge();
         }
         return text.ToString();
     }
 
-    public static IResult TooLarge() => Problems.BadRequest("The definition is too large.",
+    private static RequestInvalid TooLarge() => new("The definition is too large.",
         [new ApiError("$", $"A definition may not be larger than {DefinitionReader.MaxDefinitionBytes} characters.", ErrorCodes.InvalidValue)]);
 
     /// <summary>The stored JSON as a node for answers; null when it cannot be parsed (never for validated JSON).</summary>
@@ -78,7 +75,4 @@ public static partial class WorkflowJson
 
     public static string? NameOf(string json) =>
         Node(json) is JsonObject o && o["name"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
-    private static partial Regex KeyPattern();
 }

@@ -1,10 +1,9 @@
 using System.Collections.Concurrent;
 using Approvals.Engine.Json;
 using Approvals.Engine.Model;
-using Approvals.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 
-namespace Approvals.Server.Features.Workflows;
+namespace Approvals.Server.Persistence;
 
 public sealed record PublishedWorkflow(string Key, int Version, WorkflowDefinition Definition);
 
