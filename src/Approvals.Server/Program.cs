@@ -52,6 +52,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseBrowserAppFiles();
 app.UseAuthentication();
 app.UseAuthorization();
 
@@ -73,6 +74,7 @@ api.MapCalendarEndpoints();
 // Anything else under /api is an unknown route: a 404 problem, not a 401 for a route that is not there.
 app.MapFallback("/api/{**path}", (HttpContext http) =>
     Problems.NotFound($"There is nothing at {http.Request.Method} {http.Request.Path}.")).AllowAnonymous();
+app.MapBrowserApp();
 
 await StartupTasks.RunAsync(app);
 await JobsSetup.StartTimersAsync(app.Services, CancellationToken.None);
