@@ -39,7 +39,7 @@ export function Layout({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
       <header className="topbar">
         <NavLink to="/" className="brand"><span className="brand-mark" aria-hidden>✓</span></NavLink>
         <nav aria-label={t('nav.menu')}><Links me={me} /></nav>
-        <button className="btn btn-ghost btn-sm" onClick={onSignOut} aria-label={t('nav.signOut')}>⎋</button>
+        <button className="btn btn-ghost btn-sm" onClick={onSignOut}>{t('nav.signOut')}</button>
       </header>
       <main className="main" id="content" tabIndex={-1}>
         <Outlet />

@@ -23,7 +23,7 @@ export default function CaseDiagram({ definition, active, done }: { definition: 
     <div className="stack-sm">
       <div className="diagram" data-testid="case-diagram">
         <ReactFlowProvider>
-          <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView nodesDraggable={false} nodesConnectable={false}
+          <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView fitViewOptions={{ padding: 0.04 }} nodesDraggable={false} nodesConnectable={false}
             elementsSelectable={false} proOptions={{ hideAttribution: true }} minZoom={0.2}>
             <Background gap={20} size={1} />
             <Controls showInteractive={false} />
