@@ -117,3 +117,19 @@ export async function apiAs(base, email, password = PASSWORD) {
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
 }
+
+/** Signs in as `email` in a fresh window, opens the inbox task of `caseTitle` and decides it. */
+export async function decideFromInbox(browser, base, viewport, email, caseTitle, button, comment, screenshot) {
+  const page = await newPage(browser, base, viewport);
+  await signIn(page, email);
+  await page.goto('/inbox');
+  const item = page.getByTestId('inbox-item').filter({ hasText: caseTitle }).first();
+  await item.waitFor();
+  if (screenshot) await shot(page, `${screenshot}-inbox`);
+  await item.click();
+  await page.getByLabel('Comment').fill(comment);
+  if (screenshot) await shot(page, `${screenshot}-task`);
+  await page.getByRole('button', { name: button, exact: true }).click();
+  await page.getByTestId('task-closed').waitFor();
+  await page.context().close();
+}

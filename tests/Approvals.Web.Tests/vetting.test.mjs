@@ -2,7 +2,7 @@
 // reviewers decide each stage from their inboxes until it is Approved; changes requested and resubmitted.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiAs, DESKTOP, launchBrowser, newPage, PHONE, shot, signIn, startServer } from './harness.mjs';
+import { apiAs, decideFromInbox, DESKTOP, launchBrowser, newPage, PHONE, shot, signIn, startServer } from './harness.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
@@ -22,21 +22,8 @@ async function startVettingCase(page, title, fields, prefix) {
   return page.url().split('/').pop();
 }
 
-/** Signs in as `email`, opens the inbox task of `caseTitle` and decides it. */
-async function decideFromInbox(viewport, email, caseTitle, button, comment, screenshot) {
-  const page = await newPage(browser, server.base, viewport);
-  await signIn(page, email);
-  await page.goto('/inbox');
-  const item = page.getByTestId('inbox-item').filter({ hasText: caseTitle }).first();
-  await item.waitFor();
-  if (screenshot) await shot(page, `${screenshot}-inbox`);
-  await item.click();
-  await page.getByLabel('Comment').fill(comment);
-  if (screenshot) await shot(page, `${screenshot}-task`);
-  await page.getByRole('button', { name: button, exact: true }).click();
-  await page.getByTestId('task-closed').waitFor();
-  await page.context().close();
-}
+const decide = (viewport, email, title, button, comment, screenshot) =>
+  decideFromInbox(browser, server.base, viewport, email, title, button, comment, screenshot);
 
 async function statusOf(caseId) {
   const call = await apiAs(server.base, 'admin@example.org', 'admin1234');
@@ -74,15 +61,15 @@ describe('personnel vetting in the browser', () => {
     const caseId = await startVettingCase(page, title, { candidateName: 'R. Haddad', nationalId: 'X7654321', position: 'Patrol officer', riskScore: 75 }, 'vetting');
     await shot(page, 'vetting-case-started');
 
-    await decideFromInbox(PHONE, 'intake.officer1@example.org', title, 'Approve', 'Identity documents verified.', 'vetting-phone');
-    await decideFromInbox(DESKTOP, 'records.officer@example.org', title, 'Approve', 'No criminal record.', 'vetting-desktop');
-    await decideFromInbox(DESKTOP, 'liaison@example.org', title, 'Approve', 'References are good.');
+    await decide(PHONE, 'intake.officer1@example.org', title, 'Approve', 'Identity documents verified.', 'vetting-phone');
+    await decide(DESKTOP, 'records.officer@example.org', title, 'Approve', 'No criminal record.', 'vetting-desktop');
+    await decide(DESKTOP, 'liaison@example.org', title, 'Approve', 'References are good.');
     for (const s of ['screener1', 'screener2', 'screener3'])
-      await decideFromInbox(DESKTOP, `${s}@example.org`, title, 'Approve', `${s}: no affiliations found.`);
-    await decideFromInbox(DESKTOP, 'security.lead@example.org', title, 'Approve', 'Risk reviewed in interview.');
+      await decide(DESKTOP, `${s}@example.org`, title, 'Approve', `${s}: no affiliations found.`);
+    await decide(DESKTOP, 'security.lead@example.org', title, 'Approve', 'Risk reviewed in interview.');
     assert.equal((await statusOf(caseId)).status, 'InProgress');
-    await decideFromInbox(DESKTOP, 'board.chair@example.org', title, 'Approve', 'Board: appoint.');
-    await decideFromInbox(PHONE, 'board.member1@example.org', title, 'Approve', 'Agreed.');
+    await decide(DESKTOP, 'board.chair@example.org', title, 'Approve', 'Board: appoint.');
+    await decide(PHONE, 'board.member1@example.org', title, 'Approve', 'Agreed.');
     assert.equal((await statusOf(caseId)).status, 'Approved');
 
     await page.goto(`/cases/${caseId}`);
@@ -100,7 +87,7 @@ describe('personnel vetting in the browser', () => {
     await signIn(page, 'hr.officer@example.org');
     const title = 'Vetting: S. Nasser, dispatcher';
     const caseId = await startVettingCase(page, title, { candidateName: 'S. Nasser', nationalId: 'BAD', position: 'Dispatcher', riskScore: 20 });
-    await decideFromInbox(DESKTOP, 'intake.officer2@example.org', title, 'Request changes', 'The national ID number is not valid.', 'changes');
+    await decide(DESKTOP, 'intake.officer2@example.org', title, 'Request changes', 'The national ID number is not valid.', 'changes');
     assert.equal((await statusOf(caseId)).status, 'ChangesRequested');
 
     await page.goto(`/cases/${caseId}`);

@@ -45,9 +45,8 @@ export function App() {
                 <Route path="workflows" element={<Workflows />} />
                 <Route path="*" element={<div className="page"><Empty title={t('common.notFound')} /></div>} />
               </Route>
-              <Route path="workflows/:key/design" element={<Layout me={me} onSignOut={signOut} />}>
-                <Route index element={<Designer />} />
-              </Route>
+              {/* The designer takes the whole window; its toolbar leads back to the workflows. */}
+              <Route path="workflows/:key/design" element={<main id="content"><Designer /></main>} />
             </Routes>
           </Suspense>
         )}
