@@ -4,6 +4,7 @@ using Approvals.Server.Features.Auth;
 using Approvals.Server.Features.Calendars;
 using Approvals.Server.Features.Cases;
 using Approvals.Server.Features.Directory;
+using Approvals.Server.Features.Events;
 using Approvals.Server.Features.Health;
 using Approvals.Server.Features.Schema;
 using Approvals.Server.Features.Tasks;
@@ -46,6 +47,7 @@ builder.Services.AddMediator((Mediator.MediatorOptions o) =>
 builder.Services.AddSingleton<WorkflowCatalog>();
 builder.Services.AddScoped<CaseStore>();
 builder.Services.AddApprovalsJobs();
+builder.Services.AddApprovalsEvents();
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
@@ -70,6 +72,7 @@ api.MapTaskEndpoints();
 api.MapDirectoryEndpoints();
 api.MapWorkflowEndpoints();
 api.MapCalendarEndpoints();
+api.MapEventEndpoints();
 
 // Anything else under /api is an unknown route: a 404 problem, not a 401 for a route that is not there.
 app.MapFallback("/api/{**path}", (HttpContext http) =>

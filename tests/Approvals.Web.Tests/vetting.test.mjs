@@ -102,4 +102,20 @@ describe('personnel vetting in the browser', () => {
     await shot(page, 'changes-resubmitted');
     await page.context().close();
   });
+
+  test('Inbox_CaseStartedElsewhere_AppearsWithoutReload', async () => {
+    const page = await newPage(browser, server.base, PHONE);
+    await signIn(page, 'intake.officer2@example.org');
+    await page.goto('/inbox');
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    await page.evaluate(() => { window.__sameDocument = true; });
+    const title = 'Vetting: live update';
+    const hr = await apiAs(server.base, 'hr.officer@example.org');
+    const started = await hr('POST', '/api/cases', { workflow: 'personnel-vetting', title, data: { candidateName: 'L. Update', nationalId: 'L1', position: 'Clerk', riskScore: 5 } });
+    assert.equal(started.status, 201);
+    await page.getByTestId('inbox-item').filter({ hasText: title }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page was reloaded');
+    await shot(page, 'inbox-live-update-phone');
+    await page.context().close();
+  });
 });

@@ -35,8 +35,10 @@ export function useLiveUpdates(onChange: (event?: { caseId?: string; taskId?: st
           while ((end = buffer.indexOf('\n\n')) >= 0) {
             const chunk = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
-            const data = chunk.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
-            if (!data) continue;
+            const lines = chunk.split('\n');
+            const type = lines.find((l) => l.startsWith('event:'))?.slice(6).trim() ?? 'message';
+            if (type !== 'case') continue; // "ready" and "ping" only keep the stream alive
+            const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
             try { handler.current(JSON.parse(data)); } catch { handler.current(); }
           }
         }

@@ -55,9 +55,7 @@ export function Inbox() {
                       <div className="list-title">{task.case?.title ?? task.caseId}</div>
                       <div className="list-meta">
                         <span>{task.activityName ?? task.activityId}</span>
-                        <span>·</span>
                         <span>{task.case?.workflow}</span>
-                        <span>·</span>
                         <span>{task.assignee ? t('inbox.assigned') : t('inbox.group', { groups: task.candidateGroups.join(', ') || t('inbox.offered') })}</span>
                       </div>
                     </div>
