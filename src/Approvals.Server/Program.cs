@@ -6,6 +6,7 @@ using Approvals.Server.Features.Cases;
 using Approvals.Server.Features.Directory;
 using Approvals.Server.Features.Events;
 using Approvals.Server.Features.Health;
+using Approvals.Server.Features.Reports;
 using Approvals.Server.Features.Schema;
 using Approvals.Server.Features.Tasks;
 using Approvals.Server.Features.Workflows;
@@ -73,6 +74,7 @@ api.MapDirectoryEndpoints();
 api.MapWorkflowEndpoints();
 api.MapCalendarEndpoints();
 api.MapEventEndpoints();
+api.MapReportEndpoints();
 
 // Anything else under /api is an unknown route: a 404 problem, not a 401 for a route that is not there.
 app.MapFallback("/api/{**path}", (HttpContext http) =>
