@@ -125,4 +125,19 @@ describe('workflow designer in the browser', () => {
     await shot(page, 'designer-errors');
     await page.context().close();
   });
+
+  test('Dashboard_AfterCasesRan_ShowsCountsChartAndHeat', async () => {
+    const page = await newPage(browser, server.base, DESKTOP);
+    await signIn(page, 'designer@example.org');
+    await page.goto('/dashboard');
+    await page.getByLabel('Workflow').selectOption('two-stage');
+    await page.getByTestId('dashboard-stats').getByText('Approved').waitFor();
+    await page.locator('.recharts-bar-rectangle').first().waitFor();
+    await page.getByTestId('case-diagram').waitFor();
+    await page.waitForTimeout(500);
+    await shot(page, 'dashboard-desktop');
+    await page.setViewportSize(PHONE);
+    await shot(page, 'dashboard-phone');
+    await page.context().close();
+  });
 });

@@ -10,10 +10,11 @@ import { SignIn } from './pages/SignIn';
 import { Inbox } from './pages/Inbox';
 import { CasePage } from './pages/CasePage';
 import { MyCases } from './pages/MyCases';
-import { StartCase } from './pages/StartCase';
 
 // The designer (React Flow, ELK) is the heaviest part: loaded only when a designer opens it.
+const StartCase = lazy(() => import('./pages/StartCase').then((m) => ({ default: m.StartCase })));
 const Workflows = lazy(() => import('./pages/Workflows').then((m) => ({ default: m.Workflows })));
+const Dashboard = lazy(() => import('./pages/Dashboard').then((m) => ({ default: m.Dashboard })));
 const Designer = lazy(() => import('./designer/Designer').then((m) => ({ default: m.Designer })));
 
 export function App() {
@@ -43,6 +44,7 @@ export function App() {
                 <Route path="start" element={<StartCase />} />
                 <Route path="start/:workflow" element={<StartCase />} />
                 <Route path="workflows" element={<Workflows />} />
+                <Route path="dashboard" element={<Dashboard />} />
                 <Route path="*" element={<div className="page"><Empty title={t('common.notFound')} /></div>} />
               </Route>
               {/* The designer takes the whole window; its toolbar leads back to the workflows. */}

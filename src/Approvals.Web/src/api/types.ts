@@ -15,6 +15,8 @@ export type AuditEntry = ItemOf<Ok<'/api/cases/{id}/audit', 'get'>>;
 export type WorkflowItem = ItemOf<Ok<'/api/workflows', 'get'>>;
 export type WorkflowView = Ok<'/api/workflows/{key}', 'get'>;
 export type UserView = ItemOf<Ok<'/api/directory/users', 'get'>>;
+export type StageReport = Ok<'/api/reports/stages', 'get'>;
+export type StageStats = StageReport['stages'][number];
 
 /** A workflow definition as stored (WORKFLOW-FORMAT.md); the app edits it as plain JSON. */
 export type Definition = Record<string, unknown> & {

@@ -14,6 +14,7 @@ function Links({ me }: { me: Me }) {
       <NavLink className="nav-link" to="/cases">{t('nav.myCases')}</NavLink>
       {can.request(me) && <NavLink className="nav-link" to="/start">{t('nav.start')}</NavLink>}
       {can.design(me) && <NavLink className="nav-link" to="/workflows">{t('nav.workflows')}</NavLink>}
+      {can.design(me) && <NavLink className="nav-link" to="/dashboard">{t('nav.dashboard')}</NavLink>}
     </>
   );
 }

@@ -8,17 +8,21 @@ import type { Definition } from '../api/types';
 import { t } from '../i18n';
 
 /** Where a case stands on its workflow: done, active and not-yet-reached stages coloured. */
-export default function CaseDiagram({ definition, active, done }: { definition: Definition; active: string[]; done: string[] }) {
+export default function CaseDiagram({ definition, active = [], done = [], heat }: {
+  definition: Definition; active?: string[]; done?: string[]; heat?: Record<string, number>;
+}) {
   const { nodes, edges } = useMemo(() => {
     const g = toGraph(definition);
     const activeSet = new Set(active);
     const doneSet = new Set(done);
     return {
       nodes: g.nodes.map((n) => ({ ...n, draggable: false, connectable: false,
-        data: { ...n.data, status: activeSet.has(n.id) ? 'active' as const : doneSet.has(n.id) ? 'done' as const : 'waiting' as const } })),
+        data: heat
+          ? { ...n.data, heat: heat[n.id] }
+          : { ...n.data, status: activeSet.has(n.id) ? 'active' as const : doneSet.has(n.id) ? 'done' as const : 'waiting' as const } })),
       edges: g.edges.map((e) => ({ ...e, animated: doneSet.has(e.source) && activeSet.has(e.target) })),
     };
-  }, [definition, active, done]);
+  }, [definition, active, done, heat]);
   return (
     <div className="stack-sm">
       <div className="diagram" data-testid="case-diagram">
@@ -30,11 +34,11 @@ export default function CaseDiagram({ definition, active, done }: { definition: 
           </ReactFlow>
         </ReactFlowProvider>
       </div>
-      <div className="legend">
+      {!heat && <div className="legend">
         <span><i className="l-done" />{t('case.legend.done')}</span>
         <span><i className="l-active" />{t('case.legend.active')}</span>
         <span><i className="l-waiting" />{t('case.legend.waiting')}</span>
-      </div>
+      </div>}
     </div>
   );
 }

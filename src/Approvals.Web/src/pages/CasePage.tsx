@@ -95,6 +95,7 @@ export function CasePage({ me }: { me: Me }) {
           <section className="card">
             <div className="card-head"><h2>{t('case.data')}</h2></div>
             <div className="card-body">
+              {Object.keys(data).length === 0 && <p className="subtle">{t('case.noData')}</p>}
               <dl className="dl" data-testid="case-data">
                 {Object.entries(data).map(([k, v]) => (
                   <div key={k} style={{ display: 'contents' }}>
