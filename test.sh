@@ -2,7 +2,8 @@
 # The project's test command.
 #
 #   ./test.sh                      build, start a throwaway PostgreSQL, run every test project
-#   ./test.sh --filter Name~Quorum extra arguments go to every `dotnet test`
+#   ./test.sh --filter Name~Quorum extra arguments go to every `dotnet test` (the browser app's tests are
+#                                  then skipped unless APPROVALS_WEB_TESTS=1)
 #
 # The last line of output is always the total over every test project:
 # "N passed, N failed" (", N skipped" is added when tests were skipped).
@@ -194,7 +195,7 @@ done
 # ---------------------------------------------------------------------------------------------
 # The browser app: Vitest component tests and the end-to-end scenarios in headless Chromium.
 # Each writes "passed failed skipped exit-code" to $results_dir/web/<name>.counts for the summary.
-# (Skipped when extra arguments were given: they are `dotnet test` filters.)
+# (Skipped when extra arguments were given, as they are `dotnet test` filters, unless APPROVALS_WEB_TESTS=1.)
 # ---------------------------------------------------------------------------------------------
 web_dir=src/Approvals.Web
 mkdir -p "$results_dir/web"
@@ -208,7 +209,7 @@ def last(name):
 print(last('pass'), last('fail') + last('cancelled'), last('skipped') + last('todo'))
 PY
 }
-if [ "$#" -eq 0 ] && [ -f "$web_dir/package.json" ]; then
+if { [ "$#" -eq 0 ] || [ "${APPROVALS_WEB_TESTS:-}" = 1 ]; } && [ -f "$web_dir/package.json" ]; then
     if [ ! -d "$web_dir/node_modules" ]; then
         say "Installing the browser app's packages (npm ci)"
         (cd "$web_dir" && npm ci --no-audit --no-fund --loglevel=error) || true

@@ -61,7 +61,8 @@ app.UseAuthorization();
 
 app.MapJobsDashboard();
 app.MapOpenApi().AllowAnonymous();
-app.MapScalarApiReference().AllowAnonymous();
+// The reference page without Scalar's promotional extras (hosted client, AI agent, MCP, developer toolbar, telemetry).
+app.MapScalarApiReference(o => o.HideClientButton().HideDeveloperTools().DisableAgent().DisableMcp().DisableTelemetry()).AllowAnonymous();
 
 CheckHealth.Map(app);
 GetWorkflowSchema.Map(app);

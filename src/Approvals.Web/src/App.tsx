@@ -14,6 +14,7 @@ import { MyCases } from './pages/MyCases';
 // The designer (React Flow, ELK) is the heaviest part: loaded only when a designer opens it.
 const StartCase = lazy(() => import('./pages/StartCase').then((m) => ({ default: m.StartCase })));
 const Workflows = lazy(() => import('./pages/Workflows').then((m) => ({ default: m.Workflows })));
+const Admin = lazy(() => import('./pages/Admin').then((m) => ({ default: m.Admin })));
 const Dashboard = lazy(() => import('./pages/Dashboard').then((m) => ({ default: m.Dashboard })));
 const Designer = lazy(() => import('./designer/Designer').then((m) => ({ default: m.Designer })));
 
@@ -45,6 +46,7 @@ export function App() {
                 <Route path="start/:workflow" element={<StartCase />} />
                 <Route path="workflows" element={<Workflows />} />
                 <Route path="dashboard" element={<Dashboard />} />
+                <Route path="admin" element={<Admin />} />
                 <Route path="*" element={<div className="page"><Empty title={t('common.notFound')} /></div>} />
               </Route>
               {/* The designer takes the whole window; its toolbar leads back to the workflows. */}

@@ -15,6 +15,7 @@ function Links({ me }: { me: Me }) {
       {can.request(me) && <NavLink className="nav-link" to="/start">{t('nav.start')}</NavLink>}
       {can.design(me) && <NavLink className="nav-link" to="/workflows">{t('nav.workflows')}</NavLink>}
       {can.design(me) && <NavLink className="nav-link" to="/dashboard">{t('nav.dashboard')}</NavLink>}
+      {can.admin(me) && <NavLink className="nav-link" to="/admin">{t('nav.admin')}</NavLink>}
     </>
   );
 }
