@@ -27,8 +27,10 @@ export default function CaseDiagram({ definition, active = [], done = [], heat }
     <div className="stack-sm">
       <div className="diagram" data-testid="case-diagram">
         <ReactFlowProvider>
-          <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView fitViewOptions={{ padding: 0.04 }} nodesDraggable={false} nodesConnectable={false}
-            elementsSelectable={false} proOptions={{ hideAttribution: true }} minZoom={0.2}>
+          <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView fitViewOptions={{ padding: 0.04 }}
+            // Fit again once the nodes are measured: the first fit can run before they have sizes.
+            onInit={(flow) => setTimeout(() => void flow.fitView({ padding: 0.04 }), 60)} nodesDraggable={false} nodesConnectable={false}
+            elementsSelectable={false} proOptions={{ hideAttribution: true }} minZoom={0.05}>
             <Background gap={20} size={1} />
             <Controls showInteractive={false} />
           </ReactFlow>

@@ -56,6 +56,8 @@ export const en = {
   'case.noTimers': 'No pending timers.',
   'case.noTasks': 'No open tasks.',
   'case.noData': 'This case carries no data.',
+  'case.yours': 'You started this case.',
+  'case.startedBy': 'Started by {who}.',
   'case.withdraw': 'Withdraw case',
   'case.withdrawConfirm': 'Withdraw this case? Its open tasks are cancelled.',
   'case.resubmit': 'Resubmit with changes',

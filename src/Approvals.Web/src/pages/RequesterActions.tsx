@@ -50,7 +50,7 @@ export function RequesterActions({ me, c, schema, onChanged }: { me: Me; c: Case
       )}
       <div className="card-body row" style={{ justifyContent: 'space-between', borderBlockStart: c.status === 'ChangesRequested' ? '1px solid var(--border)' : undefined }}>
         {c.status !== 'ChangesRequested' && <ProblemBanner problem={problem} />}
-        <span className="subtle">{c.requester === me.email ? t('common.you') : c.requester}</span>
+        <span className="subtle">{c.requester === me.email ? t('case.yours') : t('case.startedBy', { who: c.requester })}</span>
         <button className="btn btn-danger btn-sm" onClick={withdraw} disabled={busy}>{t('case.withdraw')}</button>
       </div>
     </section>
