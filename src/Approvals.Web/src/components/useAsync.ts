@@ -14,7 +14,7 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): AsyncState
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(true);
   const generation = useRef(0);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // `load` is a new closure every render; `deps` say when it asks for something new.
   const run = useCallback(load, deps);
 
   const reload = useCallback(() => {

@@ -9,7 +9,7 @@ export function usePaged<T>(fetchPage: (query: Record<string, string | number>) 
   const [loading, setLoading] = useState(true);
   const [loadingMore, setLoadingMore] = useState(false);
   const generation = useRef(0);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // `fetchPage` is a new closure every render; `deps` say when it asks for something new.
   const fetcher = useCallback(fetchPage, deps);
 
   const reload = useCallback((quiet = false) => {

@@ -19,7 +19,6 @@ function set<T extends Obj>(o: T, key: string, value: unknown): T {
 /** A syntax check of a JavaScript expression: parsed by the browser, never run. */
 function syntaxError(expression: string): string | undefined {
   try {
-    // eslint-disable-next-line no-new-func
     // `case` is a reserved word in the browser's JavaScript but the engine's name for the case: rename it for the check.
     const renamed = expression.replace(/\bcase\b(?=\s*[.[])/g, '__case');
     new Function('__case', 'stages', `"use strict"; return (${renamed}\n);`);
@@ -47,7 +46,7 @@ function Text({ id, label, value, onChange, errors, mono, area }: {
 function JsonField({ id, label, value, onChange, errors }: { id: string; label: string; value: unknown; onChange: (v: unknown) => void; errors?: string[] }) {
   const [text, setText] = useState(() => (value === undefined ? '' : JSON.stringify(value, null, 2)));
   const [parseError, setParseError] = useState<string>();
-  useEffect(() => { setText(value === undefined ? '' : JSON.stringify(value, null, 2)); setParseError(undefined); }, [id]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => { setText(value === undefined ? '' : JSON.stringify(value, null, 2)); setParseError(undefined); }, [id]);
   return (
     <Text id={id} label={label} value={text} mono area errors={[...(parseError ? [t('designer.jsonError', { message: parseError })] : []), ...(errors ?? [])]}
       onChange={(s) => {
