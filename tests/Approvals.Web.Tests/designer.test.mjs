@@ -123,6 +123,23 @@ describe('workflow designer in the browser', () => {
     await page.getByTestId('designer-errors').waitFor();
     await page.locator('.react-flow__node[data-id="decision1"] .af-invalid').or(page.locator('.react-flow__node[data-id="decision1"] .af-err')).first().waitFor();
     await shot(page, 'designer-errors');
+
+    // Fixed without the mouse: the condition, then the ports from the side panel's connection lists.
+    await page.getByLabel(/Condition/).fill('case.data.amount > 100');
+    const panel = page.locator('.designer-panel');
+    await panel.getByLabel('True', { exact: true }).selectOption('check');
+    await panel.getByLabel('False', { exact: true }).selectOption('no');
+    await select(page, 'start');
+    await panel.getByLabel('Done', { exact: true }).selectOption('decision1');
+    await page.getByTestId('designer-valid').waitFor();
+    assert.equal(await page.locator('.react-flow__edge').count(), 5);
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByText('Draft saved.').waitFor();
+    const saved = (await admin('GET', '/api/workflows/by-hand')).body.draft.definition;
+    assert.equal(saved.root.connections.find((c) => c.source.activity === 'start').target.activity, 'decision1');
+    assert.equal(saved.root.activities.find((a) => a.id === 'decision1').condition, 'case.data.amount > 100');
+    // Written by hand, saved by the designer: the untouched connection keeps its left-out target port.
+    assert.equal(saved.root.connections.find((c) => c.source.activity === 'check' && c.source.port === 'Rejected').target.port, undefined);
     await page.context().close();
   });
 

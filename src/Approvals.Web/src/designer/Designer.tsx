@@ -18,6 +18,7 @@ import { newActivity, positionOf, toDefinition, toGraph, type ActivityNode, type
 import { DRAG_TYPE, Palette } from './Palette';
 import { activityOf, useValidation } from './useValidation';
 import { DesignerToolbar } from './DesignerToolbar';
+import { PortsEditor } from './PortsEditor';
 
 export function blankDefinition(key: string): Definition {
   return {
@@ -136,6 +137,17 @@ function DesignerCanvas() {
     if (!selected) return;
     setNodes((ns) => ns.map((n) => (n.id === selected.id ? { ...n, data: { ...n.data, activity: a } } : n)));
   };
+  const setPortTargets = (port: string, targets: string[]) => {
+    if (!selected) return;
+    setEdges((es) => {
+      const from = (e: ConnectionEdge) => e.source === selected.id && (e.sourceHandle ?? 'Done') === port;
+      // Keep the edges (and the connection objects behind them) that still lead where they did.
+      const kept = es.filter((e) => !from(e) || targets.includes(e.target));
+      const added = targets.filter((target) => !es.some((e) => from(e) && e.target === target))
+        .map((target, i) => ({ id: `${selected.id}:${port}->${target}:In#${Date.now()}-${i}`, source: selected.id, sourceHandle: port, target, targetHandle: 'In' }) as ConnectionEdge);
+      return [...kept, ...added];
+    });
+  };
   const deleteSelected = () => {
     if (!selected) return;
     setNodes((ns) => ns.filter((n) => n.id !== selected.id));
@@ -195,7 +207,9 @@ function DesignerCanvas() {
         <aside className="designer-panel" aria-label={t('designer.properties')}>
           {selected ? (
             <ActivityInspector key={selected.id} activity={selected.data.activity} readOnly={readOnly}
-              errors={validation.errors.filter((e) => activityOf(e, definition) === selected.id)} onChange={updateActivity} onDelete={deleteSelected} />
+              errors={validation.errors.filter((e) => activityOf(e, definition) === selected.id)} onChange={updateActivity} onDelete={deleteSelected}>
+              <PortsEditor node={selected} nodes={nodes} edges={edges} onChange={setPortTargets} readOnly={readOnly} />
+            </ActivityInspector>
           ) : (
             <WorkflowInspector definition={base} readOnly={readOnly} errors={validation.errors.filter((e) => !activityOf(e, definition))} onChange={setBase} />
           )}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import type { FieldError } from '../api/client';
 import type { Activity, Definition } from '../api/types';
 import { t } from '../i18n';
@@ -57,8 +57,8 @@ function JsonField({ id, label, value, onChange, errors }: { id: string; label: 
   );
 }
 
-export function ActivityInspector({ activity, errors, onChange, onDelete, readOnly }: {
-  activity: Activity; errors: FieldError[]; onChange: (a: Activity) => void; onDelete: () => void; readOnly?: boolean;
+export function ActivityInspector({ activity, errors, onChange, onDelete, readOnly, children }: {
+  activity: Activity; errors: FieldError[]; onChange: (a: Activity) => void; onDelete: () => void; readOnly?: boolean; children?: ReactNode;
 }) {
   const a = activity;
   const errs = (prop: string) => errors.filter((e) => propertyOf(e) === prop).map((e) => e.message);
@@ -133,6 +133,7 @@ export function ActivityInspector({ activity, errors, onChange, onDelete, readOn
       )}
       {a.type === 'Wait' && <Text id={id('duration')} label={t('designer.duration')} value={String(a.duration ?? '')} onChange={(v) => onChange(set(a, 'duration', v))} errors={errs('duration')} mono />}
       {a.type === 'Notify' && <Text id={id('template')} label={t('designer.template')} value={String(a.template ?? '')} onChange={(v) => onChange(set(a, 'template', v))} errors={errs('template')} />}
+      {children}
     </fieldset>
   );
 }
