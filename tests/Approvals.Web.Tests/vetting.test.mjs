@@ -48,7 +48,7 @@ describe('personnel vetting in the browser', () => {
     await page.goto('/start/personnel-vetting');
     await page.getByLabel(/Candidate name/).fill('Nobody');
     await page.getByRole('button', { name: 'Start case' }).click();
-    await page.locator('.error-detail').first().waitFor();
+    await page.locator('.error-detail').filter({ hasText: 'Required.' }).first().waitFor();
     await shot(page, 'start-form-errors');
     assert.match(page.url(), /\/start\/personnel-vetting$/);
     await page.context().close();

@@ -1,8 +1,28 @@
 import Form from '@rjsf/core';
 import validator from '@rjsf/validator-ajv8';
-import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
+import type { ErrorSchema, RJSFSchema, RJSFValidationError, UiSchema } from '@rjsf/utils';
+import { t } from '../i18n';
 import type { ReactNode } from 'react';
 import { Problem } from '../api/client';
+
+/** Ajv's messages in the app's language: the ones a person filling a form meets. */
+export function translateErrors(errors: RJSFValidationError[]): RJSFValidationError[] {
+  return errors.map((e) => {
+    const p = (e.params ?? {}) as Record<string, unknown>;
+    const message =
+      e.name === 'required' ? t('form.required')
+      : e.name === 'minLength' ? (Number(p.limit) <= 1 ? t('form.required') : t('form.minLength', { n: String(p.limit) }))
+      : e.name === 'maxLength' ? t('form.maxLength', { n: String(p.limit) })
+      : e.name === 'minimum' ? t('form.minimum', { n: String(p.limit) })
+      : e.name === 'maximum' ? t('form.maximum', { n: String(p.limit) })
+      : e.name === 'type' ? t('form.type', { type: String(p.type) })
+      : e.name === 'format' ? t('form.format', { format: String(p.format) })
+      : e.name === 'enum' ? t('form.enum')
+      : e.name === 'pattern' ? t('form.pattern')
+      : e.message ?? e.stack;
+    return { ...e, message, stack: message };
+  });
+}
 
 /** A problem's `data.*` errors as RJSF's error schema, so each message is shown beside its field. */
 export function serverErrors(problem: unknown): ErrorSchema | undefined {
@@ -50,6 +70,7 @@ export function DataForm({ schema, data, onChange, onSubmit, problem, disabled, 
       idPrefix={idPrefix}
       disabled={disabled}
       showErrorList={false}
+      transformErrors={translateErrors}
       noHtml5Validate
       extraErrors={serverErrors(problem)}
       onChange={(e) => onChange((e.formData ?? {}) as Record<string, unknown>)}

@@ -23,6 +23,16 @@ export const en = {
   'common.none': '—',
   'common.you': 'you',
 
+  'form.required': 'Required.',
+  'form.minLength': 'At least {n} characters.',
+  'form.maxLength': 'At most {n} characters.',
+  'form.minimum': 'At least {n}.',
+  'form.maximum': 'At most {n}.',
+  'form.type': 'Must be a {type}.',
+  'form.format': 'Must be a valid {format}.',
+  'form.enum': 'Pick one of the listed values.',
+  'form.pattern': 'Not in the expected form.',
+
   'signIn.title': 'Sign in to Approvals',
   'signIn.subtitle': 'Review tasks, start cases and design workflows.',
   'signIn.email': 'Email',
