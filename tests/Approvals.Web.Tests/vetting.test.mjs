@@ -92,6 +92,7 @@ describe('personnel vetting in the browser', () => {
 
     await page.goto(`/cases/${caseId}`);
     await page.getByTestId('case-status').filter({ hasText: 'Changes requested' }).waitFor();
+    await page.getByTestId('changes-reason').filter({ hasText: 'The national ID number is not valid.' }).waitFor();
     await page.getByLabel(/National ID number/).fill('X1112223');
     await shot(page, 'changes-resubmit');
     await page.getByRole('button', { name: 'Resubmit with changes' }).click();

@@ -73,7 +73,7 @@ export const en = {
   'case.resubmit': 'Resubmit with changes',
   'case.resubmitTitle': 'Changes were requested',
   'case.resubmitHint': 'Correct the data below and send the case back to review.',
-  'case.changesBy': 'Requested by {who}',
+  'case.changesBy': 'Asked at: {who}.',
   'case.outcome': 'Outcome',
   'case.fault': 'This case stopped at {activity}: {message}',
   'case.legend.done': 'Done',

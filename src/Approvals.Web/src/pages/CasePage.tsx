@@ -71,7 +71,8 @@ export function CasePage({ me }: { me: Me }) {
       <div className="case-grid">
         <div className="stack">
           {task && <TaskActions task={task} me={me} onChanged={state.reload} stageName={names.get(task.activityId)} />}
-          <RequesterActions me={me} c={c} schema={definition?.inputSchema} onChanged={state.reload} />
+          <RequesterActions me={me} c={c} schema={definition?.inputSchema} onChanged={state.reload} stageNames={names}
+            request={[...audit].reverse().filter((a) => (a.details as { decision?: string } | null)?.decision === 'request-changes').map((a) => ({ actor: a.actor, comment: a.comment }))[0]} />
           {'fault' in c && (c as { fault?: { activityId: string; message: string } }).fault && (
             <div className="banner banner-error">{t('case.fault', { activity: (c as { fault: { activityId: string } }).fault.activityId, message: (c as { fault: { message: string } }).fault.message })}</div>
           )}

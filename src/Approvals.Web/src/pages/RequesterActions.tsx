@@ -8,7 +8,10 @@ import { ProblemBanner } from '../components/states';
 import { useToast } from '../components/toast';
 
 /** What the requester may do with their own case: resubmit after changes were requested, withdraw. */
-export function RequesterActions({ me, c, schema, onChanged }: { me: Me; c: CaseView; schema?: Record<string, unknown>; onChanged: () => void }) {
+export function RequesterActions({ me, c, schema, onChanged, stageNames, request }: {
+  me: Me; c: CaseView; schema?: Record<string, unknown>; onChanged: () => void;
+  stageNames: Map<string, string>; request?: { actor: string; comment?: string | null };
+}) {
   const toast = useToast();
   const mine = c.requester === me.email || me.roles.includes('admin');
   const [data, setData] = useState<Record<string, unknown>>((c.data ?? {}) as Record<string, unknown>);
@@ -35,10 +38,15 @@ export function RequesterActions({ me, c, schema, onChanged }: { me: Me; c: Case
           <div className="card-head">
             <div>
               <h2>{t('case.resubmitTitle')}</h2>
-              <div className="subtle">{t('case.resubmitHint')} {c.changesRequestedBy.length > 0 && t('case.changesBy', { who: c.changesRequestedBy.join(', ') })}</div>
+              <div className="subtle">{t('case.resubmitHint')} {c.changesRequestedBy.length > 0 && t('case.changesBy', { who: c.changesRequestedBy.map((a) => stageNames.get(a) ?? a).join(', ') })}</div>
             </div>
           </div>
           <div className="card-body stack">
+            {request?.comment && (
+              <blockquote className="banner banner-warning" style={{ margin: 0 }} data-testid="changes-reason">
+                “{request.comment}” <span className="subtle">— {request.actor}</span>
+              </blockquote>
+            )}
             <ProblemBanner problem={problem} shown={dataFieldsOf(problem)} />
             <DataForm schema={schema} data={data} onChange={setData} onSubmit={resubmit} problem={problem} disabled={busy} idPrefix="resubmit">
               <div className="btn-row" style={{ marginBlockStart: 'var(--space-4)' }}>
