@@ -111,9 +111,9 @@ export function CasePage({ me }: { me: Me }) {
             <div className="card-head"><h2>{t('case.openTasks')}</h2></div>
             <div className="card-body stack-sm">
               {c.openTasks.length === 0 ? <p className="subtle">{t('case.noTasks')}</p> : c.openTasks.map((ot) => (
-                <div key={ot.id} className="row" style={{ justifyContent: 'space-between' }}>
-                  <span>{ot.activityName ?? names.get(ot.activityId) ?? ot.activityId}</span>
-                  <span className="subtle">{ot.assignee ?? ot.candidateGroups.join(', ')}</span>
+                <div key={ot.id}>
+                  <div>{ot.activityName ?? names.get(ot.activityId) ?? ot.activityId}</div>
+                  <div className="subtle">{ot.assignee ?? [...ot.candidateGroups, ...ot.candidateUsers].join(', ')}{ot.dueAt && <> · {t('task.due')} {formatDateTime(ot.dueAt)}</>}</div>
                 </div>
               ))}
             </div>
@@ -122,9 +122,9 @@ export function CasePage({ me }: { me: Me }) {
             <div className="card-head"><h2>{t('case.timers')}</h2></div>
             <div className="card-body stack-sm">
               {c.timers.length === 0 ? <p className="subtle">{t('case.noTimers')}</p> : c.timers.map((tm) => (
-                <div key={tm.id} className="row" style={{ justifyContent: 'space-between' }}>
-                  <span>{tm.kind} · {names.get(tm.activityId) ?? tm.activityId}</span>
-                  <span className="subtle">{formatDateTime(tm.dueAt)}</span>
+                <div key={tm.id}>
+                  <div>{tm.kind} · {names.get(tm.activityId) ?? tm.activityId}</div>
+                  <div className="subtle">{formatDateTime(tm.dueAt)}</div>
                 </div>
               ))}
             </div>
