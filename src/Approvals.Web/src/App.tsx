@@ -35,6 +35,7 @@ export function App() {
           <SignIn expired={expired} />
         ) : (
           <Suspense fallback={<Loading />}>
+            {/* Top-level paths are also listed in the server's Hosting/BrowserApp.cs (ClientPrefixes). */}
             <Routes>
               <Route element={<Layout me={me} onSignOut={signOut} />}>
                 <Route index element={<Navigate to={can.review(me) ? '/inbox' : can.design(me) && !can.request(me) ? '/workflows' : '/cases'} replace />} />

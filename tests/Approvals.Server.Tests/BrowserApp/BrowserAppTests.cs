@@ -27,6 +27,7 @@ public abstract class BrowserAppTests(ApprovalsAppFactory app)
     [InlineData("/hangfire/no-such-page")]
     [InlineData("/email/no-such-page")]
     [InlineData("/healthz/more")]
+    [InlineData("/nothing-here")]
     public async Task ServerPath_Unknown_NotShadowedByTheApp(string path)
     {
         var response = await app.Anonymous().GetAsync(path);
