@@ -2,7 +2,8 @@
 # The project's test command.
 #
 #   ./test.sh                      build, start a throwaway PostgreSQL, run every test project
-#   ./test.sh --filter Name~Quorum extra arguments go to every `dotnet test`
+#   ./test.sh --filter Name~Quorum extra arguments go to every `dotnet test` (the browser app's tests are
+#                                  then skipped unless APPROVALS_WEB_TESTS=1)
 #
 # The last line of output is always the total over every test project:
 # "N passed, N failed" (", N skipped" is added when tests were skipped).
@@ -210,6 +211,62 @@ fi
 export CLIENT_RESULT="$client_result"
 
 # ---------------------------------------------------------------------------------------------
+# The browser app: Vitest component tests and the end-to-end scenarios in headless Chromium.
+# Each writes "passed failed skipped exit-code" to $results_dir/web/<name>.counts for the summary.
+# (Skipped when extra arguments were given, as they are `dotnet test` filters, unless APPROVALS_WEB_TESTS=1.)
+# ---------------------------------------------------------------------------------------------
+web_dir=src/Approvals.Web
+mkdir -p "$results_dir/web"
+tap_counts() { # TAP/node --test output file → "passed failed skipped"
+    python3 - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1], errors='replace').read()
+def last(name):
+    m = re.findall(r'^# ' + name + r' (\d+)$', text, re.M)
+    return int(m[-1]) if m else 0
+print(last('pass'), last('fail') + last('cancelled'), last('skipped') + last('todo'))
+PY
+}
+if { [ "$#" -eq 0 ] || [ "${APPROVALS_WEB_TESTS:-}" = 1 ]; } && [ -f "$web_dir/package.json" ]; then
+    if [ ! -d "$web_dir/node_modules" ]; then
+        say "Installing the browser app's packages (npm ci)"
+        (cd "$web_dir" && npm ci --no-audit --no-fund --loglevel=error) || true
+    fi
+    say "Testing Approvals.Web (Vitest)"
+    rc=0
+    (cd "$web_dir" && npx vitest run --reporter=default --reporter=junit --outputFile.junit="$results_dir/web/vitest.xml") || rc=$?
+    junit_counts() {
+        python3 - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except (OSError, ET.ParseError):
+    print(0, 0, 0); sys.exit(0)
+cases = list(root.iter('testcase'))
+failed = sum(1 for c in cases if c.find('failure') is not None or c.find('error') is not None)
+skipped = sum(1 for c in cases if c.find('skipped') is not None)
+print(len(cases) - failed - skipped, failed, skipped)
+PY
+    }
+    echo "$(junit_counts "$results_dir/web/vitest.xml") $rc" > "$results_dir/web/Approvals.Web.Vitest.counts"
+
+    if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-}" ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "Installing Chromium (apt-get)"
+        { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; } >&2 || true
+    fi
+    say "Testing Approvals.Web.Tests (end-to-end, headless Chromium)"
+    rc=0
+    if [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+        node --test --test-concurrency=1 tests/Approvals.Web.Tests/ > "$results_dir/web/e2e.out" 2>&1 || rc=$?
+        cat "$results_dir/web/e2e.out"
+        echo "$(tap_counts "$results_dir/web/e2e.out") $rc" > "$results_dir/web/Approvals.Web.Tests.counts"
+    else
+        echo "test.sh: Chromium is missing (/usr/bin/chromium); install the Debian 'chromium' package" >&2
+        echo "0 0 0 1" > "$results_dir/web/Approvals.Web.Tests.counts"
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------------
 # Sum the .trx counters of every project. The last line printed is the total.
 # ---------------------------------------------------------------------------------------------
 report_args=()
@@ -234,7 +291,7 @@ def counters(path):
 
 total_p = total_f = total_s = 0
 broken = False
-width = max([len(n) for n, _ in projects] + [len("Approvals.Client.Tests")])
+width = max([len(n) for n, _ in projects] + [len("Approvals.Client.Tests"), 24])
 for name, rc in projects:
     rc = int(rc)
     files = sorted(glob.glob(os.path.join(results_dir, name, '**', '*.trx'), recursive=True))
@@ -280,6 +337,22 @@ if client:
         failed = max(failed, 1)
         line += f"  CRASHED: run.sh exit code {rc}, last line {last_line.strip()!r}"
     total_p += passed; total_f += failed
+    print(line)
+
+# The browser app's runs: "passed failed skipped exit-code" per file.
+for f in sorted(glob.glob(os.path.join(results_dir, 'web', '*.counts'))):
+    name = os.path.basename(f)[:-len('.counts')]
+    passed, failed, skipped, rc = (int(x) for x in open(f).read().split())
+    line = f"{name:<{width}}  {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
+    if rc != 0 and failed == 0:
+        broken = True
+        failed = 1
+        line += f"  CRASHED: exit code {rc} with no failed test"
+    elif passed + failed == 0:
+        broken = True
+        failed = 1
+        line += "  CRASHED: no test ran"
+    total_p += passed; total_f += failed; total_s += skipped
     print(line)
 
 if not projects:

@@ -4,7 +4,9 @@ using Approvals.Server.Features.Auth;
 using Approvals.Server.Features.Calendars;
 using Approvals.Server.Features.Cases;
 using Approvals.Server.Features.Directory;
+using Approvals.Server.Features.Events;
 using Approvals.Server.Features.Health;
+using Approvals.Server.Features.Reports;
 using Approvals.Server.Features.Schema;
 using Approvals.Server.Features.Tasks;
 using Approvals.Server.Features.Workflows;
@@ -54,6 +56,7 @@ builder.Services.AddSingleton<WorkflowCatalog>();
 builder.Services.AddScoped<CaseStore>();
 builder.Services.AddEngineLimits();
 builder.Services.AddApprovalsJobs();
+builder.Services.AddApprovalsEvents();
 builder.Services.AddApprovalsOpenApi();
 builder.Services.WithoutContentTypeRouting();
 
@@ -61,13 +64,15 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseBrowserAppFiles();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseJsonBodies();
 
 app.MapJobsDashboard();
 app.MapOpenApi().AllowAnonymous();
-app.MapScalarApiReference().AllowAnonymous();
+// The reference page without Scalar's promotional extras (hosted client, AI agent, MCP, developer toolbar, telemetry).
+app.MapScalarApiReference(o => o.HideClientButton().HideDeveloperTools().DisableAgent().DisableMcp().DisableTelemetry()).AllowAnonymous();
 
 CheckHealth.Map(app);
 GetWorkflowSchema.Map(app);
@@ -79,11 +84,14 @@ api.MapTaskEndpoints();
 api.MapDirectoryEndpoints();
 api.MapWorkflowEndpoints();
 api.MapCalendarEndpoints();
+api.MapEventEndpoints();
+api.MapReportEndpoints();
 
 // Anything else under /api is an unknown route: a 404 problem for a signed-in caller. Anonymous callers are
 // told 401 first, whatever they asked for.
 app.MapFallback("/api/{**path}", (HttpContext http) =>
     Problems.NotFound($"There is nothing at {http.Request.Method} {http.Request.Path}.")).RequireAuthorization().ExcludeFromDescription();
+app.MapBrowserApp();
 
 await StartupTasks.RunAsync(app);
 await JobsSetup.StartTimersAsync(app.Services, CancellationToken.None);
