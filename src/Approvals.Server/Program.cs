@@ -24,6 +24,10 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
     && string.IsNullOrEmpty(builder.Configuration["https_ports"]) && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
     builder.WebHost.UseUrls("http://localhost:5080");
 
+// Request lines carry query strings, and the Hangfire dashboard is opened once with ?access_token=...: keep
+// ASP.NET Core's per-request logging at Warning whatever appsettings.json is (or is not) found.
+builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
 builder.Logging.AddSimpleConsole(o =>
 {
     o.SingleLine = true;

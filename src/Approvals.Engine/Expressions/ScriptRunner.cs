@@ -67,8 +67,18 @@ public static class ScriptRunner
         }
     }
 
-    /// <summary>Evaluates a condition to true or false (JavaScript truthiness).</summary>
-    public static bool Condition(string script, ScriptScope scope) => TypeConverter.ToBoolean(Run(script, scope));
+    /// <summary>
+    /// Evaluates a condition, which must return <c>true</c> or <c>false</c>. Anything else (<c>undefined</c> from a
+    /// misspelt field, a number, an object) fails the script instead of being taken by JavaScript truthiness:
+    /// in vetting, a silent <c>false</c> can mean "skip the security review".
+    /// </summary>
+    public static bool Condition(string script, ScriptScope scope)
+    {
+        var value = Run(script, scope);
+        if (value.IsBoolean()) return value.AsBoolean();
+        var what = value.IsUndefined() ? "undefined (a field that is not set?)" : value.IsNull() ? "null" : "a " + value.Type.ToString().ToLowerInvariant();
+        throw new ScriptFailedException($"A condition must return true or false; this one returned {what}.");
+    }
 
     /// <summary>Evaluates an expression that returns an email or an array of emails.</summary>
     public static IReadOnlyList<string> Emails(string script, ScriptScope scope)
@@ -113,11 +123,11 @@ public static class ScriptRunner
             engine.Execute(GuardScript.Value);
             return engine.Evaluate(Wrap(script));
         }
-        catch (Exception ex) when (ex is JavaScriptException or ParseErrorException or TimeoutException
-                                       or StatementsCountOverflowException or MemoryLimitExceededException
-                                       or RecursionDepthOverflowException or ExecutionCanceledException
-                                       or JintException or RegexMatchTimeoutException or OutOfMemoryException)
+        catch (Exception ex) when (ex is not ScriptFailedException)
         {
+            // This is the sandbox's edge: whatever a user's script makes Jint throw (a JavaScript error, a limit,
+            // or an exception of Jint's own such as "module loading has been disabled" for import()) fails the
+            // script, and so faults the case. Nothing a script does may escape as a server error.
             throw new ScriptFailedException(Describe(ex), ex);
         }
     }
@@ -190,8 +200,45 @@ public static class ScriptRunner
               const r = user === null ? v : apply(user, this, [key, v]);
               n += toStr(key).length + 4; if (typeof r === 'string') n += r.length; check(n);
               return r; };
-            if (replacer !== undefined && replacer !== null && user === null) return apply(f, J, [value, replacer, space]);
+            if (replacer !== undefined && replacer !== null && user === null && isArray(replacer)) {
+              // A list of keys: keep only those (on objects, not arrays), still counting what is built.
+              const keys = []; const length = replacer.length >>> 0;
+              for (let i = 0; i < length; i++) { const k = replacer[i]; if (typeof k === 'string' || typeof k === 'number') keys.push(toStr(k)); }
+              const listed = function (key, v) {
+                if (key !== '' && !isArray(this) && apply(A.indexOf, keys, [key]) < 0) return undefined;
+                return apply(counting, this, [key, v]); };
+              return apply(f, J, [value, listed, space]);
+            }
             return apply(f, J, [value, counting, space]); }; });
+          // Natives that turn many parts into one string (an array of a million references to one long
+          // string costs nothing to make) are measured before they build it.
+          const sumOf = function (parts) {
+            const length = parts.length >>> 0; let n = 0;
+            for (let i = 0; i < length; i++) { n += toStr(parts[i]).length; check(n); }
+            return n; };
+          wrap(String, 'raw', function (f) { return function raw(template) {
+            const strings = template === null || template === undefined ? template : template.raw;
+            let n = strings === null || strings === undefined ? 0 : sumOf(strings);
+            for (let i = 1; i < arguments.length; i++) { n += toStr(arguments[i]).length; check(n); }
+            return apply(f, String, arguments); }; });
+          const join = A.join;
+          wrap(A, 'toLocaleString', function () { return function toLocaleString() { return apply(join, this, [',']); }; });
+          const encoding = function (factor) { return function (f) { return function (text) {
+            const s = toStr(text); check(s.length * factor); return apply(f, undefined, [s]); }; }; };
+          wrap(globalThis, 'encodeURIComponent', encoding(9));
+          wrap(globalThis, 'encodeURI', encoding(9));
+          if (typeof globalThis.escape === 'function') wrap(globalThis, 'escape', encoding(6));
+          const R = RegExp.prototype, symbolReplace = Symbol.replace;
+          const regexReplace = R[symbolReplace];
+          const guardedReplace = replacing(function (pattern, replacement) { return apply(regexReplace, pattern, [this, replacement]); });
+          define(R, symbolReplace, { value: function (text, replacement) { return apply(guardedReplace, toStr(text), [this, replacement]); },
+            writable: true, configurable: true, enumerable: false });
+          // Shared memory can block a thread (Atomics.wait), and buffers, typed arrays and Intl formatters
+          // allocate outside the limits above; a condition needs none of them.
+          const banned = ['Atomics', 'SharedArrayBuffer', 'ArrayBuffer', 'DataView', 'Int8Array', 'Uint8Array',
+            'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float16Array', 'Float32Array',
+            'Float64Array', 'BigInt64Array', 'BigUint64Array', 'Intl', 'WeakRef', 'FinalizationRegistry'];
+          for (let i = 0; i < banned.length; i++) { try { delete globalThis[banned[i]]; } catch (e) { define(globalThis, banned[i], { value: undefined }); } }
           delete Math.random;
         })();
         """.Replace("__MAX__", MaxStringLength.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);

@@ -48,6 +48,15 @@ public class ScriptRunnerTests
     [InlineData("JSON.stringify(new Array(50000).fill('x'.repeat(100000))).length > 0")]
     [InlineData("(() => { let s = 'x'; for (let i = 0; i < 40; i++) s = s + s; return s.length > 0; })()")]
     [InlineData("new Array(1000000000).length > 0")]
+    [InlineData("JSON.stringify(Array(100).fill('x'.repeat(1000000)), []).length > 0")]
+    [InlineData("JSON.stringify({a: Array(60).fill('x'.repeat(1000000))}, ['a']).length > 0")]
+    [InlineData("String.raw({raw: Array(60).fill('x'.repeat(1000000))}).length > 0")]
+    [InlineData("Array(50).fill('x'.repeat(1000000)).toLocaleString().length > 0")]
+    [InlineData("encodeURIComponent('\u00ff'.repeat(1000000)).length > 0")]
+    [InlineData("/x/g[Symbol.replace]('x'.repeat(100000), '$&'.repeat(500)).length > 0")]
+    [InlineData("new Intl.ListFormat().format(Array(50).fill('x'.repeat(1000000))).length > 0")]
+    [InlineData("new ArrayBuffer(200000000).byteLength > 0")]
+    [InlineData("new Float64Array(25000000).length > 0")]
     public void Condition_HugeStringOrArray_RefusedBeforeItIsBuilt(string script)
     {
         Fails(script);
@@ -90,6 +99,9 @@ public class ScriptRunnerTests
     [InlineData("JSON.stringify({a: [1, 'x']}) === '{\"a\":[1,\"x\"]}' && JSON.stringify({a: 1, b: 2}, ['a']) === '{\"a\":1}' && JSON.stringify({a: 1}, (k, v) => v, 1).length > 0")]
     [InlineData("/^(a+)+$/.test('aaaa') && case.data.name === 'Ann'")]
     [InlineData("typeof Math.random === 'undefined'")]
+    [InlineData("typeof Atomics === 'undefined' && typeof SharedArrayBuffer === 'undefined' && typeof Intl === 'undefined'")]
+    [InlineData("String.raw`a${1}b` === 'a1b' && encodeURIComponent('a b') === 'a%20b' && [1, 2].toLocaleString() === '1,2'")]
+    [InlineData("'abc'.replace(/b/g, '[$&]') === 'a[b]c' && /b/[Symbol.replace]('abc', 'x') === 'axc'")]
     public void Condition_OrdinaryStringWork_StillWorks(string script)
     {
         Assert.True(ScriptRunner.Condition(script, Scope));
@@ -101,5 +113,25 @@ public class ScriptRunnerTests
         var script = "true || " + string.Join(" || ", Enumerable.Repeat("false", 1_000));
 
         Assert.Contains("longer than", Assert.Throws<ScriptFailedException>(() => ScriptRunner.Condition(script, Scope)).Message);
+    }
+
+    [Theory]
+    [InlineData("Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000) === 'timed-out'")]
+    [InlineData("import('x') && true")]
+    [InlineData("(async function () { await import('x'); })() && true")]
+    public void Condition_BlockingOrModuleLoading_FailsQuickly(string script)
+    {
+        Fails(script);
+    }
+
+    [Theory]
+    [InlineData("case.data.riskScore", "undefined")]
+    [InlineData("null", "null")]
+    [InlineData("1", "number")]
+    [InlineData("({})", "object")]
+    [InlineData("'yes'", "string")]
+    public void Condition_NotABoolean_FailsInsteadOfTruthiness(string script, string named)
+    {
+        Assert.Contains(named, Fails(script));
     }
 }

@@ -20,6 +20,7 @@ public static class ResubmitCase
     {
         public async ValueTask<CaseView> Handle(Command c, CancellationToken ct)
         {
+            PlainText.Comment(c.Comment);
             var row = await db.VisibleCaseAsync(c.Id, c.Actor, ct);
             var workflow = await catalog.VersionAsync(db, row.WorkflowKey, row.WorkflowVersion, ct)
                 ?? throw new InvalidOperationException($"Workflow {row.WorkflowKey} v{row.WorkflowVersion} is missing.");

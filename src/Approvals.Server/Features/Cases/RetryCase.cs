@@ -3,6 +3,7 @@ using Approvals.Engine.Runtime;
 using Approvals.Server.Auth;
 using Approvals.Server.Features.Workflows;
 using Approvals.Server.Jobs;
+using Approvals.Server.Http;
 using Approvals.Server.Persistence;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,6 +28,7 @@ public static class RetryCase
     {
         public async ValueTask<CaseView> Handle(Command c, CancellationToken ct)
         {
+            PlainText.Comment(c.Comment);
             if (!c.Actor.IsAdmin) throw new EngineRefusal(RefusalKind.Forbidden, "Only an administrator may retry a case.");
             var row = await db.Cases.AsNoTracking().FirstOrDefaultAsync(x => x.Id == c.Id, ct)
                 ?? throw new EngineRefusal(RefusalKind.NotFound, $"Case {c.Id} does not exist.");

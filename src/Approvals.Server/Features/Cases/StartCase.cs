@@ -24,6 +24,7 @@ public static class StartCase
                 ?? throw RequestInvalid.Field("workflow", $"There is no published workflow '{c.Workflow}'.");
             var title = string.IsNullOrWhiteSpace(c.Title) ? workflow.Definition.Name : c.Title.Trim();
             if (title.Length > 200) throw RequestInvalid.Field("title", "A title may be at most 200 characters long.");
+            PlainText.Line(title, "title");
             CaseData.Check(workflow, c.Data);
             var now = clock.GetUtcNow();
             var row = await store.StartAsync(workflow, new Runtime.StartCase(Guid.CreateVersion7(now), c.Requester, title, c.Data, now), ct);

@@ -19,6 +19,7 @@ public static class WithdrawCase
     {
         public async ValueTask<CaseView> Handle(Command c, CancellationToken ct)
         {
+            PlainText.Comment(c.Comment);
             await db.VisibleCaseAsync(c.Id, c.Actor, ct);
             var now = clock.GetUtcNow();
             var done = await store.ApplyAsync(c.Id, _ => new Runtime.WithdrawCase(c.Comment, c.Actor.Email, now) { ActorIsAdmin = c.Actor.IsAdmin }, ct)

@@ -37,17 +37,7 @@ public static partial class DirectoryRules
     /// controls, format characters (zero-width spaces and joiners, bidirectional overrides and isolates, BOM),
     /// line and paragraph separators, or a broken surrogate. Such a name can pass for someone else's.
     /// </summary>
-    public static bool HasHiddenCharacters(string text)
-    {
-        for (var i = 0; i < text.Length;)
-        {
-            if (System.Text.Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var used) != System.Buffers.OperationStatus.Done) return true;
-            if (System.Text.Rune.GetUnicodeCategory(rune) is System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
-                or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator) return true;
-            i += used;
-        }
-        return false;
-    }
+    public static bool HasHiddenCharacters(string text) => Http.PlainText.HasHiddenCharacters(text);
 
     /// <summary>The 400 error for <paramref name="field"/> when it holds hidden characters, else null.</summary>
     public static Http.ApiError? HiddenCharacters(string field, string? text) =>

@@ -31,6 +31,7 @@ public static class PutUser
             if (errors.Count > 0) throw new RequestInvalid("The user is not valid.", errors);
 
             var now = clock.GetUtcNow();
+            var wasActiveAdmin = user is { Disabled: false } && user.Roles.Contains(Roles.Admin);
             if (user is null)
             {
                 user = new UserRow { Email = email, CreatedAt = now };
@@ -67,6 +68,10 @@ public static class PutUser
                 standingChanged |= leaving.Count + joining.Count > 0;
             }
             if (standingChanged) user.SecurityStamp = UserRow.NewStamp();
+            if (wasActiveAdmin && !(user.Roles.Contains(Roles.Admin) && !user.Disabled)
+                && !await db.Users.AnyAsync(u => u.Email != email && !u.Disabled && u.Roles.Contains(Roles.Admin), ct))
+                throw new EngineRefusal(RefusalKind.Conflict,
+                    $"{email} is the last enabled administrator: make someone else an administrator first.");
 
             try
             {
@@ -85,6 +90,9 @@ public static class PutUser
         {
             var errors = new List<ApiError>();
             if (DirectoryRules.HiddenCharacters("email", c.Email) is { } hiddenEmail) errors.Add(hiddenEmail);
+            else if (c.Email != c.Email.Trim())
+                // "%20admin@example.org" must not quietly become (and overwrite) admin@example.org.
+                errors.Add(new ApiError("email", "The email has leading or trailing spaces; send the address alone.", "invalid-value"));
             else if (!DirectoryRules.IsEmail(email))
                 errors.Add(new ApiError("email", $"'{c.Email}' is not an email address.", "invalid-value"));
             if (c.DisplayName is { Length: > 200 })

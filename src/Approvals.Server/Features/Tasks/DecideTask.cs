@@ -23,7 +23,7 @@ namespace Approvals.Server.Features.Tasks;
 /// </summary>
 public static class DecideTask
 {
-    public const int MaxCommentLength = 4_000;
+    public const int MaxCommentLength = PlainText.MaxCommentLength;
     public const int MaxKeyLength = 200;
 
     public sealed record Request([property: Required, OneOfNames(typeof(Decision), KebabCase = true)] string? Decision, string? Comment);
@@ -90,8 +90,7 @@ public static class DecideTask
             {
                 if (!DecisionNames.TryParse(body.Decision, out var decision))
                     throw RequestInvalid.Field("decision", "decision must be \"approve\", \"reject\" or \"request-changes\".");
-                if (body.Comment is { Length: > MaxCommentLength })
-                    throw RequestInvalid.Field("comment", $"A comment may be at most {MaxCommentLength} characters long.");
+                PlainText.Comment(body.Comment);
                 var keys = http.Request.Headers["Idempotency-Key"];
                 if (keys.Count > 1) throw RequestInvalid.Field("Idempotency-Key", "Send one Idempotency-Key header, not several.");
                 string? key = keys.FirstOrDefault();

@@ -28,6 +28,7 @@ public static class DelegateTask
     {
         public async ValueTask<TaskView> Handle(Command c, CancellationToken ct)
         {
+            PlainText.Comment(c.Comment);
             var to = c.To.Trim().ToLowerInvariant();
             var target = await db.Users.AsNoTracking().Where(u => u.Email == to).Select(u => new { u.Disabled, u.Roles }).FirstOrDefaultAsync(ct);
             if (target is null) throw RequestInvalid.Field("to", $"{to} is not a user of the directory.");

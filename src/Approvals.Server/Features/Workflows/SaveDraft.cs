@@ -28,6 +28,8 @@ public static class SaveDraft
             var (definition, errors) = WorkflowValidation.Validate(c.Json, c.Key);
             if (definition is null || errors.Count > 0)
                 throw new RequestInvalid("The definition has faults; nothing was saved.", errors.Select(WorkflowJson.ToApiError).ToList());
+            // The name is shown in inboxes and emails and stored as text (PostgreSQL refuses NUL).
+            PlainText.Line(definition.Name, "name");
 
             var json = WorkflowJson.WithKey(c.Json, c.Key);
             var now = clock.GetUtcNow();
