@@ -140,8 +140,9 @@ internal sealed partial class CaseRun
         return people;
     }
 
-    /// <summary>Never the requester, and never someone who already voted in this stage run.</summary>
-    private bool Eligible(StageRun stage, string person) => person != state.Requester && !stage.Voters.Contains(person);
+    /// <summary>Never the requester, never someone who already voted in this stage run, never someone who may not decide.</summary>
+    private bool Eligible(StageRun stage, string person) =>
+        person != state.Requester && !stage.Voters.Contains(person) && directory.MayDecide(person);
 
     private List<ReviewTask> OpenTasksOf(StageRun stage) => state.OpenTasks.Where(t => t.StageSequence == stage.Sequence).ToList();
 

@@ -22,12 +22,23 @@ internal sealed partial class CaseRun
         var users = ResolveUsers(review);
         // Separation of duties: the requester never gets a task on their own case, not even through a group.
         users.Remove(state.Requester);
+        // Nor does anyone who could never decide it (unknown, disabled, not a reviewer): the history says who was left out.
+        var unable = users.Where(u => !directory.MayDecide(u)).ToList();
+        if (unable.Count > 0)
+        {
+            users.RemoveAll(unable.Contains);
+            Audit(AuditActions.AssigneesSkipped, review.Id, actor: Actors.System, details: new JsonObject
+            {
+                ["skipped"] = new JsonArray(unable.Select(u => (JsonNode)u!).ToArray()),
+                ["reason"] = "not an enabled reviewer of the directory",
+            });
+        }
 
         if (stage.Mode == PolicyMode.Any)
         {
             CheckStageSize(users.Count, review.Id);
             var groups = review.Assignees.Groups.ToList();
-            var anyone = users.Count > 0 || groups.Any(g => directory.MembersOf(g).Any(m => m != state.Requester));
+            var anyone = users.Count > 0 || groups.Any(g => directory.MembersOf(g).Any(m => m != state.Requester && directory.MayDecide(m)));
             if (!anyone) { OfferToAdministrators(stage, review); return; }
             stage.Required = 1;
             if (users.Count == 1 && groups.Count == 0) CreateTask(stage, review, users[0], [], []);
@@ -40,7 +51,7 @@ internal sealed partial class CaseRun
         var people = new List<string>(users);
         foreach (var g in review.Assignees.Groups)
             foreach (var m in directory.MembersOf(g).Order(StringComparer.Ordinal))
-                if (m != state.Requester && !people.Contains(m)) people.Add(m);
+                if (m != state.Requester && directory.MayDecide(m) && !people.Contains(m)) people.Add(m);
         if (people.Count == 0) { OfferToAdministrators(stage, review); return; }
         CheckStageSize(people.Count, review.Id);
 

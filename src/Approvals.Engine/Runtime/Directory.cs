@@ -12,6 +12,12 @@ public interface IDirectoryView
     string? ManagerOf(string email);
 
     bool IsMember(string email, string group);
+
+    /// <summary>
+    /// Whether the person may decide tasks at all: an enabled user holding the reviewer (or admin) role. A
+    /// task handed to anyone else could never be decided. True for everyone when the directory does not say.
+    /// </summary>
+    bool MayDecide(string email) => true;
 }
 
 /// <summary>An in-memory directory: what the server loads and what tests build.</summary>
@@ -19,6 +25,7 @@ public sealed class DirectorySnapshot : IDirectoryView
 {
     private readonly Dictionary<string, List<string>> _groups = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _managers = new(StringComparer.OrdinalIgnoreCase);
+    private HashSet<string>? _deciders;
 
     public static readonly DirectorySnapshot Empty = new();
 
@@ -33,6 +40,15 @@ public sealed class DirectorySnapshot : IDirectoryView
         _managers[email.Trim().ToLowerInvariant()] = manager.Trim().ToLowerInvariant();
         return this;
     }
+
+    /// <summary>Names everyone who may decide tasks; anyone else is left out of stages (see <see cref="IDirectoryView.MayDecide"/>).</summary>
+    public DirectorySnapshot SetDeciders(IEnumerable<string> emails)
+    {
+        _deciders = emails.Select(m => m.Trim().ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+        return this;
+    }
+
+    public bool MayDecide(string email) => _deciders is null || _deciders.Contains(email.Trim().ToLowerInvariant());
 
     public IReadOnlyList<string> MembersOf(string group) => _groups.TryGetValue(group, out var m) ? m : [];
 

@@ -58,6 +58,7 @@ public static class AuditActions
     /// <summary>Written by earlier versions, when a failing expression counted as false; a failure now faults the case.</summary>
     public const string ExpressionFailed = "ExpressionFailed";
     public const string NoEligibleAssignees = "NoEligibleAssignees";
+    public const string AssigneesSkipped = "AssigneesSkipped";
     public const string NotificationQueued = "NotificationQueued";
     public const string WaitStarted = "WaitStarted";
     public const string WaitEnded = "WaitEnded";

@@ -19,6 +19,8 @@ public static class DirectoryLoading
             snapshot.AddGroup(g, byGroup[g].Order(StringComparer.Ordinal).ToArray());
         foreach (var u in managers)
             snapshot.SetManager(u.Email, u.Manager!);
+        var enabled = await db.Users.AsNoTracking().Where(u => !u.Disabled).Select(u => new { u.Email, u.Roles }).ToListAsync(ct);
+        snapshot.SetDeciders(enabled.Where(u => u.Roles.Contains(Auth.Roles.Reviewer) || u.Roles.Contains(Auth.Roles.Admin)).Select(u => u.Email));
         return snapshot;
     }
 }

@@ -85,4 +85,31 @@ public sealed partial class WorkflowEngineTests
 
         Assert.Equal("to", refusal.Field);
     }
+
+    [Theory]
+    [InlineData("""{"mode": "any"}""")]
+    [InlineData("""{"mode": "all"}""")]
+    [InlineData("""{"mode": "sequential"}""")]
+    public void Start_AssigneeWhoMayNotDecide_GetsNoTask_AndTheHistorySaysSo(string policy)
+    {
+        var review = $$"""  "assignees": {"groups": ["board"], "users": ["ann@example.org"]}, "policy": {{policy}}  """;
+        var directory = new DirectorySnapshot().AddGroup("board", Ann, Bob).SetDeciders([Bob]);
+
+        var c = StartSingleReview(review, directory);
+
+        Assert.DoesNotContain(c.State.Tasks, t => t.Assignee == Ann || t.CandidateUsers.Contains(Ann));
+        Assert.Contains(c.State.Tasks, t => t.Assignee == Bob || t.CandidateGroups.Contains("board"));
+        Assert.Contains(c.Last.Audit, a => a.Action == AuditActions.AssigneesSkipped);
+    }
+
+    [Fact]
+    public void Start_NobodyNamedMayDecide_StageOfferedToAdministrators()
+    {
+        var review = """  "assignees": {"users": ["ann@example.org"]}  """;
+
+        var c = StartSingleReview(review, new DirectorySnapshot().SetDeciders([Bob]));
+
+        Assert.Contains(c.Last.Audit, a => a.Action == AuditActions.NoEligibleAssignees);
+        Assert.DoesNotContain(c.State.Tasks, t => t.Assignee == Ann);
+    }
 }

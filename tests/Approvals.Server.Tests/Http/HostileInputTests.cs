@@ -69,6 +69,31 @@ public abstract class HostileInputTests(StorageProvider provider) : IAsyncLifeti
         Assert.Equal(HttpStatusCode.OK, withdrawn.StatusCode);
     }
 
+    [Fact]
+    public async Task Review_NamingSomeoneWhoMayNotDecide_NeverStrandsATaskWithThem()
+    {
+        var designer = await _app.ClientAsync("designer@example.org");
+        var definition = JsonNode.Parse("""
+            {"key": "to-a-requester", "name": "To a requester", "root": {"type": "Flowchart",
+             "activities": [{"id": "start", "type": "Start"},
+                            {"id": "review", "type": "Review", "assignees": {"users": ["hr.officer@example.org", "director@example.org"]}, "policy": {"mode": "all"}},
+                            {"id": "yes", "type": "End", "outcome": "Approved"}, {"id": "no", "type": "End", "outcome": "Rejected"}],
+             "connections": [{"source": {"activity": "start", "port": "Done"}, "target": {"activity": "review", "port": "In"}},
+                             {"source": {"activity": "review", "port": "Approved"}, "target": {"activity": "yes", "port": "In"}},
+                             {"source": {"activity": "review", "port": "Rejected"}, "target": {"activity": "no", "port": "In"}}]}}
+            """)!;
+        Assert.True((await designer.PutAsJsonAsync("/api/workflows/to-a-requester", definition)).IsSuccessStatusCode);
+        Assert.True((await designer.PostAsync("/api/workflows/to-a-requester/publish", null)).IsSuccessStatusCode);
+
+        var employee = await _app.ClientAsync("employee@example.org");
+        var started = await employee.PostAsJsonAsync("/api/cases", new { workflow = "to-a-requester", title = "t", data = new { } });
+        var body = (await started.Content.ReadFromJsonAsync<JsonObject>())!;
+        var assignees = body["openTasks"]!.AsArray().Select(t => (string?)t!["assignee"]).ToList();
+        Assert.Equal(["director@example.org"], assignees); // hr.officer holds only the requester role
+        var audit = (await employee.GetFromJsonAsync<JsonArray>($"/api/cases/{body["id"]}/audit"))!;
+        Assert.Contains(audit, a => (string)a!["action"]! == "AssigneesSkipped");
+    }
+
     [Theory]
     [InlineData("t\u0000x")]
     [InlineData("\u202eevil")]

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Approvals.Server.Http;
 using Approvals.Server.Auth;
 using Approvals.Server.Persistence;
 using Mediator;
@@ -49,7 +50,8 @@ public static class Logout
             .RequireAuthorization()
             .WithTags("Auth")
             .WithName("Logout")
-            .WithSummary("Ends the caller's token on every server.");
+            .WithSummary("Ends the caller's token on every server.")
+            .ProducesErrors(StatusCodes.Status401Unauthorized);
 }
 
 public static class AuthApi

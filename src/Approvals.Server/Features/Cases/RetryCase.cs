@@ -57,5 +57,7 @@ public static class RetryCase
                 TypedResults.Ok(await mediator.Send(new Command(id, user.Actor(), body?.Data, body?.Comment))))
             .RequireAuthorization(Policies.Admin)
             .WithName("RetryCase")
-            .WithSummary("Re-runs the activity a Faulted case stopped at (with corrected data if given) and re-arms failed timers (admin).");
+            .WithSummary("Re-runs the activity a Faulted case stopped at (with corrected data if given) and re-arms failed timers (admin).")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound,
+                StatusCodes.Status409Conflict, StatusCodes.Status415UnsupportedMediaType);
 }

@@ -1,5 +1,6 @@
 using Approvals.Engine.Runtime;
 using Approvals.Server.Auth;
+using Approvals.Server.Http;
 using Approvals.Server.Persistence;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -53,6 +54,5 @@ public static class DeleteUser
             })
             .WithName("DeleteUser")
             .WithSummary("Removes a user; their tokens end on every server, their open tasks stay open for reassignment.")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesErrors(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
 }

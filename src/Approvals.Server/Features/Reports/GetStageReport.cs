@@ -1,3 +1,4 @@
+using Approvals.Server.Http;
 using Approvals.Server.Auth;
 using Approvals.Server.Persistence;
 using Mediator;
@@ -60,7 +61,8 @@ public static class GetStageReport
                 TypedResults.Ok(await m.Send(new Query(string.IsNullOrWhiteSpace(workflow) ? null : workflow), ct)))
             .RequireAuthorization(Policies.Designer)
             .WithName("GetStageReport")
-            .WithSummary("Cases by status, overdue tasks, and median and 90th-percentile time per stage.");
+            .WithSummary("Cases by status, overdue tasks, and median and 90th-percentile time per stage.")
+            .ProducesErrors(StatusCodes.Status403Forbidden);
 }
 
 public static class ReportsApi
