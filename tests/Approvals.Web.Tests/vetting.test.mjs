@@ -104,6 +104,42 @@ describe('personnel vetting in the browser', () => {
     await page.context().close();
   });
 
+  test('VettingTask_DelegatedByPickingFromTheList_InDelegatesInbox', async () => {
+    const hr = await apiAs(server.base, 'hr.officer@example.org');
+    const title = 'Vetting: D. Okafor, delegated';
+    const started = await hr('POST', '/api/cases', { workflow: 'personnel-vetting', title, data: { candidateName: 'D. Okafor', nationalId: 'D4445556', position: 'Clerk', riskScore: 10 } });
+    assert.equal(started.status, 201);
+
+    const page = await newPage(browser, server.base, DESKTOP);
+    await signIn(page, 'intake.officer1@example.org');
+    await page.goto('/inbox');
+    await page.getByTestId('inbox-item').filter({ hasText: title }).first().click();
+    // Offered to the intake group and not claimed: a candidate may hand it on as it is.
+    await page.getByRole('button', { name: 'Delegate…' }).click();
+    const picker = page.getByRole('combobox', { name: 'Delegate to' });
+    await picker.fill('screener');
+    const list = page.getByRole('listbox', { name: 'People who may decide' });
+    await list.getByRole('option').nth(2).waitFor();
+    assert.deepEqual(await list.getByRole('option').allTextContents(),
+      ['Amal Screenerscreener1@example.org', 'Boris Screenerscreener2@example.org', 'Chloe Screenerscreener3@example.org']);
+    await picker.press('ArrowDown');
+    await list.getByRole('option', { name: /Boris Screener/, selected: true }).waitFor();
+    await shot(page, 'delegate-picker');
+    await picker.press('Enter');
+    assert.equal(await picker.inputValue(), 'screener2@example.org');
+    assert.equal(await list.isVisible(), false);
+    await page.getByRole('button', { name: 'Hand over' }).click();
+    await page.getByText('Task handed over.').waitFor();
+    await page.context().close();
+
+    const delegate = await newPage(browser, server.base, DESKTOP);
+    await signIn(delegate, 'screener2@example.org');
+    await delegate.goto('/inbox');
+    await delegate.getByTestId('inbox-item').filter({ hasText: title }).first().waitFor();
+    await shot(delegate, 'delegate-inbox');
+    await delegate.context().close();
+  });
+
   test('Inbox_CaseStartedElsewhere_AppearsWithoutReload', async () => {
     const page = await newPage(browser, server.base, PHONE);
     await signIn(page, 'intake.officer2@example.org');

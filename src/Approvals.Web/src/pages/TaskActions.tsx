@@ -1,11 +1,11 @@
 import { useMemo, useState } from 'react';
 import { api, call, Problem, toProblem } from '../api/client';
-import { can, type Me } from '../api/session';
-import type { TaskView, UserView } from '../api/types';
+import type { Me } from '../api/session';
+import type { TaskView } from '../api/types';
 import { formatDateTime, t } from '../i18n';
 import { FieldError, ProblemBanner } from '../components/states';
 import { StatusBadge } from '../components/StatusBadge';
-import { useAsync } from '../components/useAsync';
+import { PersonPicker } from '../components/PersonPicker';
 import { useToast } from '../components/toast';
 
 type Decision = 'approve' | 'reject' | 'request-changes';
@@ -19,9 +19,6 @@ export function TaskActions({ task, me, onChanged, stageName }: { task: TaskView
   const [to, setTo] = useState('');
   // One key per intended decision: a retry after a lost answer is recognised by the server, not doubled.
   const idempotencyKey = useMemo(() => crypto.randomUUID(), [task.id]);
-  // The directory is for administrators today; others type the email (the server checks who may decide).
-  const directory = useAsync<UserView[]>(
-    () => (can.admin(me) ? call(api.GET('/api/directory/users')) as Promise<UserView[]> : Promise.resolve([])), [me.email]);
 
   async function run(kind: string, action: () => Promise<unknown>, done: string) {
     setBusy(kind);
@@ -91,11 +88,7 @@ export function TaskActions({ task, me, onChanged, stageName }: { task: TaskView
               <form className="row" style={{ alignItems: 'flex-end' }} onSubmit={(e) => { e.preventDefault(); void delegate(); }}>
                 <div className="field grow">
                   <label htmlFor="delegate-to">{t('task.delegateTo')}</label>
-                  <input id="delegate-to" type="email" list="directory-users" value={to} onChange={(e) => setTo(e.target.value)}
-                    aria-invalid={!!problem?.forField('to')} required />
-                  <datalist id="directory-users">
-                    {(directory.data ?? []).filter((u) => u.roles.includes('reviewer')).map((u) => <option key={u.email} value={u.email}>{u.displayName}</option>)}
-                  </datalist>
+                  <PersonPicker id="delegate-to" value={to} onChange={setTo} exclude={me.email} invalid={!!problem?.forField('to')} />
                   <FieldError problem={problem} field="to" />
                 </div>
                 <button className="btn" type="submit" disabled={!to || !!busy}>{t('task.delegateSubmit')}</button>
