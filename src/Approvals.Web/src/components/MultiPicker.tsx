@@ -93,7 +93,7 @@ export function MultiPicker({ id, label, values, onChange, search, placeholder, 
           aria-invalid={invalid} value={text} placeholder={placeholder}
           onChange={(e) => { setText(e.target.value); setOpen(true); }}
           onFocus={() => setOpen(true)} onBlur={() => { if (text.trim()) add(text); setOpen(false); }} onKeyDown={onKeyDown} />
-        <ul id={listId} role="listbox" aria-label={label} className="picker-list" hidden={!shown}>
+        <ul id={listId} role="listbox" aria-label={t('picker.suggestions', { label })} className="picker-list" hidden={!shown}>
           {found.map((s, i) => (
             <li key={s.value} id={optionId(i)} role="option" aria-selected={i === active}
               className={i === active ? 'picker-option active' : 'picker-option'}
