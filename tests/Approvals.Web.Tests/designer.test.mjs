@@ -71,6 +71,7 @@ describe('workflow designer in the browser', () => {
     await panel.getByRole('option', { name: /vetting-board/ }).waitFor();
     await groups.press('Enter');
     await panel.locator('.chip', { hasText: 'vetting-board' }).waitFor();
+    await shot(page, 'designer-picker-chips');
     await groups.press('Backspace');
     assert.equal(await panel.locator('.chip', { hasText: 'vetting-board' }).count(), 0);
     // ...and with the mouse for the second, searching by display name.

@@ -16,12 +16,16 @@ export function MultiPicker({ id, label, values, onChange, search, placeholder, 
 }) {
   const listId = useId();
   const [text, setText] = useState('');
-  const [found, setFound] = useState<Suggestion[]>([]);
+  const [suggested, setFound] = useState<Suggestion[]>([]);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
   const [searched, setSearched] = useState(false);
+  // Filtered as shown too, so a value just chosen never lingers until the next search answers.
+  const found = suggested.filter((s) => !values.includes(s.value));
   const searchRef = useRef(search);
   searchRef.current = search;
+  const valuesRef = useRef(values);
+  valuesRef.current = values;
 
   useEffect(() => {
     if (!open) return;
@@ -30,15 +34,14 @@ export function MultiPicker({ id, label, values, onChange, search, placeholder, 
       searchRef.current(text.trim())
         .then((r) => {
           if (stale) return;
-          const left = r.filter((s) => !values.includes(s.value));
-          setFound(left);
-          setActive(text.trim() && left.length ? 0 : -1);
+          setFound(r);
+          setActive(text.trim() && r.some((s) => !valuesRef.current.includes(s.value)) ? 0 : -1);
           setSearched(true);
         })
         .catch(() => { if (!stale) { setFound([]); setActive(-1); } });
     }, 250);
     return () => { stale = true; window.clearTimeout(timer); };
-  }, [text, open, values]);
+  }, [text, open]);
 
   function add(value: string) {
     const v = value.trim();
@@ -57,7 +60,7 @@ export function MultiPicker({ id, label, values, onChange, search, placeholder, 
       const step = e.key === 'ArrowDown' ? 1 : -1;
       setActive((i) => (i < 0 && step < 0 ? found.length - 1 : (i + step + found.length) % found.length));
     } else if (e.key === 'Enter') {
-      if (open && active >= 0 && found[active]) { e.preventDefault(); add(found[active].value); }
+      if (open && active >= 0 && found[active]) { e.preventDefault(); add(found[active].value); setOpen(false); }
       else if (text.trim()) { e.preventDefault(); add(text); }
     } else if (e.key === ',' && text.trim()) {
       e.preventDefault();
@@ -98,7 +101,7 @@ export function MultiPicker({ id, label, values, onChange, search, placeholder, 
             <li key={s.value} id={optionId(i)} role="option" aria-selected={i === active}
               className={i === active ? 'picker-option active' : 'picker-option'}
               // mousedown, not click: the input's blur would close the list before a click lands.
-              onMouseDown={(e) => { e.preventDefault(); add(s.value); }} onMouseEnter={() => setActive(i)}>
+              onMouseDown={(e) => { e.preventDefault(); add(s.value); setOpen(false); }} onMouseEnter={() => setActive(i)}>
               <span className="picker-name">{s.label}</span>
               {s.detail && <span className="picker-email">{s.detail}</span>}
             </li>
