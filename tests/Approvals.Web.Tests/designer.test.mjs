@@ -54,12 +54,32 @@ describe('workflow designer in the browser', () => {
     await connect(page, 'review2', 'Rejected', 'end2');
     assert.equal(await page.locator('.react-flow__edge').count(), 5);
 
+    // Reviewers are picked from the directory's suggestions, not typed: by keyboard for the first stage...
+    const panel = page.locator('.designer-panel');
     await select(page, 'review1');
-    await page.locator('.designer-panel').getByLabel('Name', { exact: true }).fill('Editorial check');
-    await page.locator('.designer-panel').getByLabel(/^Users/).fill('editor@example.org');
+    await panel.getByLabel('Name', { exact: true }).fill('Editorial check');
+    const users = panel.getByRole('combobox', { name: 'Users' });
+    await users.pressSequentially('editor');
+    await panel.getByRole('option', { name: /editor@example\.org/ }).waitFor();
+    await shot(page, 'designer-picker');
+    await users.press('Enter');
+    await panel.locator('.chip', { hasText: 'editor@example.org' }).waitFor();
+    assert.equal(await users.inputValue(), '');
+    // ...a group is suggested too (designers may list groups), and Backspace takes the last chip away again.
+    const groups = panel.getByRole('combobox', { name: 'Groups' });
+    await groups.pressSequentially('board');
+    await panel.getByRole('option', { name: /vetting-board/ }).waitFor();
+    await groups.press('Enter');
+    await panel.locator('.chip', { hasText: 'vetting-board' }).waitFor();
+    await shot(page, 'designer-picker-chips');
+    await groups.press('Backspace');
+    assert.equal(await panel.locator('.chip', { hasText: 'vetting-board' }).count(), 0);
+    // ...and with the mouse for the second, searching by display name.
     await select(page, 'review2');
-    await page.locator('.designer-panel').getByLabel('Name', { exact: true }).fill('Legal check');
-    await page.locator('.designer-panel').getByLabel(/^Users/).fill('legal@example.org');
+    await panel.getByLabel('Name', { exact: true }).fill('Legal check');
+    await panel.getByRole('combobox', { name: 'Users' }).pressSequentially('legal');
+    await panel.getByRole('option', { name: /legal@example\.org/ }).click();
+    await panel.locator('.chip', { hasText: 'legal@example.org' }).waitFor();
     await select(page, 'end2');
     await page.locator('.designer-panel').getByLabel('Outcome').selectOption('Rejected');
     await page.getByRole('button', { name: 'Auto-layout' }).click();
@@ -71,6 +91,8 @@ describe('workflow designer in the browser', () => {
     const admin = await apiAs(server.base, 'admin@example.org', 'admin1234');
     const stored = (await admin('GET', '/api/workflows/two-stage')).body;
     assert.equal(stored.version, 1);
+    const reviews = stored.definition.root.activities.filter((a) => a.type === 'Review');
+    assert.deepEqual(reviews.map((a) => a.assignees), [{ users: ['editor@example.org'] }, { users: ['legal@example.org'] }]);
     await page.setViewportSize(PHONE);
     await shot(page, 'designer-phone');
     await page.context().close();

@@ -5,7 +5,7 @@ namespace Approvals.Server.Features.Directory;
 
 public static class DirectoryApi
 {
-    /// <summary>Maps the directory routes (admin only, apart from <c>/people</c>) under the authorized <c>/api</c> group.</summary>
+    /// <summary>Maps the directory routes (admin only, apart from <c>/people</c> and <c>/groups</c>) under the authorized <c>/api</c> group.</summary>
     public static RouteGroupBuilder MapDirectoryEndpoints(this RouteGroupBuilder api)
     {
         var directory = api.MapGroup("/directory").WithTags("Directory").RequireAuthorization(Policies.Admin)
@@ -17,6 +17,8 @@ public static class DirectoryApi
         DeleteUser.Map(directory);
         // Any signed-in user may look up whom to delegate to; only names and emails leave.
         FindPeople.Map(api);
+        // Designers pick the groups a Review is assigned to; only names and member counts leave.
+        FindGroups.Map(api);
         return api;
     }
 }

@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import type { FieldError } from '../api/client';
+import { api, call, type FieldError } from '../api/client';
+import { MultiPicker, type Suggestion } from '../components/MultiPicker';
 import type { Activity, Definition } from '../api/types';
 import { t } from '../i18n';
 import { propertyOf } from './useValidation';
@@ -7,6 +8,15 @@ import { propertyOf } from './useValidation';
 type Obj = Record<string, unknown>;
 const list = (v: unknown) => (Array.isArray(v) ? v.join(', ') : '');
 const toList = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+
+const findPeople = (q: string): Promise<Suggestion[]> =>
+  call(api.GET('/api/people', { params: { query: { q: q || undefined, limit: 10 } } }))
+    .then((r) => r.items.map((p) => ({ value: p.email, label: p.displayName, detail: p.email })));
+const findGroups = (q: string): Promise<Suggestion[]> =>
+  call(api.GET('/api/groups', { params: { query: { q: q || undefined, limit: 10 } } }))
+    .then((r) => r.items.map((g) => ({ value: g.name, label: g.displayName || g.name,
+      detail: t('picker.members', { name: g.name, count: g.members }) })));
 
 /** Sets `key` on a copy, removing it when the value is empty (so untouched definitions stay unchanged). */
 function set<T extends Obj>(o: T, key: string, value: unknown): T {
@@ -80,10 +90,13 @@ export function ActivityInspector({ activity, errors, onChange, onDelete, readOn
 
       {a.type === 'Review' && (
         <>
-          <Text id={id('users')} label={t('designer.users')} value={list(assignees.users)} errors={errs('assignees')}
-            onChange={(v) => onChange({ ...a, assignees: set(assignees, 'users', toList(v)) })} />
-          <Text id={id('groups')} label={t('designer.groups')} value={list(assignees.groups)}
-            onChange={(v) => onChange({ ...a, assignees: set(assignees, 'groups', toList(v)) })} />
+          <MultiPicker id={id('users')} label={t('designer.users')} values={strings(assignees.users)} search={findPeople}
+            placeholder={t('picker.placeholder')} invalid={errs('assignees').length > 0}
+            onChange={(v) => onChange({ ...a, assignees: set(assignees, 'users', v) })} />
+          {errs('assignees').map((m, i) => <span key={i} className="field-error">{m}</span>)}
+          <MultiPicker id={id('groups')} label={t('designer.groups')} values={strings(assignees.groups)} search={findGroups}
+            placeholder={t('picker.groupPlaceholder')}
+            onChange={(v) => onChange({ ...a, assignees: set(assignees, 'groups', v) })} />
           <label className="row"><input type="checkbox" checked={assignees.requesterManager === true}
             onChange={(e) => onChange({ ...a, assignees: set(assignees, 'requesterManager', e.target.checked || undefined) })} /> {t('designer.requesterManager')}</label>
           <Text id={id('expression')} label={t('designer.expression')} value={String(assignees.expression ?? '')} mono
