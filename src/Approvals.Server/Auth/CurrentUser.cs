@@ -10,6 +10,9 @@ public static class Roles
     public const string Requester = "requester";
 
     public static readonly IReadOnlyList<string> All = [Admin, Designer, Reviewer, Requester];
+
+    /// <summary>Whether roles let a person decide tasks: reviewers and administrators (the user must also be enabled).</summary>
+    public static bool MayDecide(IReadOnlyCollection<string> roles) => roles.Contains(Reviewer) || roles.Contains(Admin);
 }
 
 /// <summary>Authorization policy names. Admin passes every policy.</summary>

@@ -10,17 +10,16 @@ public static class DirectoryLoading
     {
         var members = await db.GroupMembers.AsNoTracking().Select(m => new { m.GroupName, m.Email }).ToListAsync(ct);
         var groups = await db.Groups.AsNoTracking().Select(g => g.Name).ToListAsync(ct);
-        var managers = await db.Users.AsNoTracking().Where(u => u.Manager != null)
-            .Select(u => new { u.Email, u.Manager }).ToListAsync(ct);
+        // One read of the users serves managers and who may decide: this runs inside every step.
+        var users = await db.Users.AsNoTracking().Select(u => new { u.Email, u.Manager, u.Roles, u.Disabled }).ToListAsync(ct);
 
         var snapshot = new DirectorySnapshot();
         var byGroup = members.ToLookup(m => m.GroupName, m => m.Email, StringComparer.Ordinal);
         foreach (var g in groups.Order(StringComparer.Ordinal))
             snapshot.AddGroup(g, byGroup[g].Order(StringComparer.Ordinal).ToArray());
-        foreach (var u in managers)
+        foreach (var u in users.Where(u => u.Manager is not null))
             snapshot.SetManager(u.Email, u.Manager!);
-        var enabled = await db.Users.AsNoTracking().Where(u => !u.Disabled).Select(u => new { u.Email, u.Roles }).ToListAsync(ct);
-        snapshot.SetDeciders(enabled.Where(u => u.Roles.Contains(Auth.Roles.Reviewer) || u.Roles.Contains(Auth.Roles.Admin)).Select(u => u.Email));
+        snapshot.SetDeciders(users.Where(u => !u.Disabled && Auth.Roles.MayDecide(u.Roles)).Select(u => u.Email));
         return snapshot;
     }
 }

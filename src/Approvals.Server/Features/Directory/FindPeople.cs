@@ -36,7 +36,7 @@ public static class FindPeople
                 .Select(u => new { u.Email, u.DisplayName, u.Roles }).ToListAsync(ct);
             var text = q.Text?.Trim() ?? "";
             var items = enabled
-                .Where(u => u.Roles.Contains(Roles.Reviewer) || u.Roles.Contains(Roles.Admin))
+                .Where(u => Roles.MayDecide(u.Roles))
                 .Where(u => text.Length == 0
                     || u.Email.Contains(text, StringComparison.OrdinalIgnoreCase)
                     || u.DisplayName.Contains(text, StringComparison.OrdinalIgnoreCase))

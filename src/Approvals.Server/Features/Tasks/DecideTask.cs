@@ -23,7 +23,6 @@ namespace Approvals.Server.Features.Tasks;
 /// </summary>
 public static class DecideTask
 {
-    public const int MaxCommentLength = PlainText.MaxCommentLength;
     public const int MaxKeyLength = 200;
 
     public sealed record Request([property: Required, OneOfNames(typeof(Decision), KebabCase = true)] string? Decision, string? Comment);

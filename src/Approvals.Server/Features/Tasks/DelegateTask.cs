@@ -33,7 +33,7 @@ public static class DelegateTask
             var target = await db.Users.AsNoTracking().Where(u => u.Email == to).Select(u => new { u.Disabled, u.Roles }).FirstOrDefaultAsync(ct);
             if (target is null) throw RequestInvalid.Field("to", $"{to} is not a user of the directory.");
             if (target.Disabled) throw RequestInvalid.Field("to", $"{to} is disabled and cannot decide.");
-            if (!target.Roles.Contains(Roles.Reviewer) && !target.Roles.Contains(Roles.Admin))
+            if (!Roles.MayDecide(target.Roles))
                 throw RequestInvalid.Field("to", $"{to} is not a reviewer and could not decide the task.");
             var now = clock.GetUtcNow();
             return await store.ApplyAsync(db, catalog, c.Id, row =>
