@@ -1,4 +1,5 @@
 using Approvals.Server.Auth;
+using Approvals.Server.Email;
 using Approvals.Server.Features.Directory;
 using Approvals.Server.Features.Examples;
 using Approvals.Server.Jobs;
@@ -19,6 +20,7 @@ public static class Settings
         services.AddOptions<ExamplesOptions>().BindConfiguration(ExamplesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AppOptions>().BindConfiguration(AppOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 }

@@ -23,6 +23,9 @@ public class ApprovalsDb(DbContextOptions options) : DbContext(options)
     public DbSet<SettingRow> Settings => Set<SettingRow>();
     public DbSet<CalendarRow> Calendars => Set<CalendarRow>();
     public DbSet<RevokedTokenRow> RevokedTokens => Set<RevokedTokenRow>();
+    public DbSet<TemplateRow> Templates => Set<TemplateRow>();
+    public DbSet<EmailTokenRow> EmailTokens => Set<EmailTokenRow>();
+    public DbSet<InboundMessageRow> InboundMessages => Set<InboundMessageRow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -112,6 +115,31 @@ public class ApprovalsDb(DbContextOptions options) : DbContext(options)
             e.ToTable("Outbox");
             e.HasKey(x => x.Id);
             e.HasIndex(x => x.DispatchedAt);
+            e.HasIndex(x => new { x.DispatchedAt, x.FailedAt, x.NextAttemptAt });
+        });
+        b.Entity<TemplateRow>(e =>
+        {
+            e.ToTable("Templates");
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasMaxLength(100);
+        });
+        b.Entity<EmailTokenRow>(e =>
+        {
+            e.ToTable("EmailTokens");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Hash).HasMaxLength(64);
+            e.Property(x => x.Kind).HasMaxLength(16);
+            e.Property(x => x.Decision).HasMaxLength(32);
+            e.HasIndex(x => x.Hash).IsUnique();
+            e.HasIndex(x => x.TaskId);
+        });
+        b.Entity<InboundMessageRow>(e =>
+        {
+            e.ToTable("InboundMessages");
+            e.HasKey(x => x.MessageId);
+            e.Property(x => x.MessageId).HasMaxLength(998);
+            e.Property(x => x.Source).HasMaxLength(16);
+            e.Property(x => x.Outcome).HasMaxLength(32);
         });
         b.Entity<AuditRow>(e =>
         {

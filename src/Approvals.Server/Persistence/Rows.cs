@@ -147,8 +147,16 @@ public class OutboxRow
     public string RecipientsJson { get; set; } = "[]";
     public string? ActivityId { get; set; }
     public Guid? TaskId { get; set; }
+    /// <summary>Extra facts for the template's <c>event</c> (JSON object), e.g. why a reply was refused.</summary>
+    public string? DetailsJson { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? DispatchedAt { get; set; }
+    /// <summary>When the next delivery attempt is due (null: at once).</summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
+    /// <summary>Set when the last retry failed: the row is given up and visible as failed.</summary>
+    public DateTimeOffset? FailedAt { get; set; }
+    /// <summary>Recipients already sent to (JSON array), so a retry after a partial send skips them.</summary>
+    public string DeliveredJson { get; set; } = "[]";
     public int Attempts { get; set; }
     public string? LastError { get; set; }
 }

@@ -160,6 +160,55 @@ namespace Approvals.Server.Persistence.Migrations.Sqlite
                     b.ToTable("Cases", (string)null);
                 });
 
+            modelBuilder.Entity("Approvals.Server.Persistence.EmailTokenRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Decision")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Person")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TaskId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Hash")
+                        .IsUnique();
+
+                    b.HasIndex("TaskId");
+
+                    b.ToTable("EmailTokens", (string)null);
+                });
+
             modelBuilder.Entity("Approvals.Server.Persistence.GroupMemberRow", b =>
                 {
                     b.Property<string>("GroupName")
@@ -221,6 +270,36 @@ namespace Approvals.Server.Persistence.Migrations.Sqlite
                     b.ToTable("IdempotencyKeys", (string)null);
                 });
 
+            modelBuilder.Entity("Approvals.Server.Persistence.InboundMessageRow", b =>
+                {
+                    b.Property<string>("MessageId")
+                        .HasMaxLength(998)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("From")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("TaskId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("MessageId");
+
+                    b.ToTable("InboundMessages", (string)null);
+                });
+
             modelBuilder.Entity("Approvals.Server.Persistence.OutboxRow", b =>
                 {
                     b.Property<Guid>("Id")
@@ -239,6 +318,13 @@ namespace Approvals.Server.Persistence.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("DeliveredJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DetailsJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("DispatchedAt")
                         .HasColumnType("INTEGER");
 
@@ -246,8 +332,14 @@ namespace Approvals.Server.Persistence.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("FailedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("LastError")
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("NextAttemptAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("RecipientsJson")
                         .IsRequired()
@@ -266,6 +358,8 @@ namespace Approvals.Server.Persistence.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("DispatchedAt");
+
+                    b.HasIndex("DispatchedAt", "FailedAt", "NextAttemptAt");
 
                     b.ToTable("Outbox", (string)null);
                 });
@@ -377,6 +471,35 @@ namespace Approvals.Server.Persistence.Migrations.Sqlite
                     b.HasIndex("Assignee", "Status");
 
                     b.ToTable("Tasks", (string)null);
+                });
+
+            modelBuilder.Entity("Approvals.Server.Persistence.TemplateRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Html")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UpdatedBy")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("Templates", (string)null);
                 });
 
             modelBuilder.Entity("Approvals.Server.Persistence.TimerRow", b =>
