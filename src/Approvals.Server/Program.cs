@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Approvals.Server.Auth;
+using Approvals.Server.Email;
 using Approvals.Server.Features.Auth;
 using Approvals.Server.Features.Calendars;
 using Approvals.Server.Features.Cases;
@@ -61,6 +62,7 @@ builder.Services.AddScoped<CaseStore>();
 builder.Services.AddEngineLimits();
 builder.Services.AddApprovalsJobs();
 builder.Services.AddApprovalsEvents();
+builder.Services.AddEmailDecisions();
 builder.Services.AddApprovalsOpenApi();
 builder.Services.WithoutContentTypeRouting();
 
@@ -90,6 +92,7 @@ api.MapWorkflowEndpoints();
 api.MapCalendarEndpoints();
 api.MapEventEndpoints();
 api.MapReportEndpoints();
+app.MapEmailDecisions(api);
 
 // Anything else under /api is an unknown route: a 404 problem for a signed-in caller. Anonymous callers are
 // told 401 first, whatever they asked for.

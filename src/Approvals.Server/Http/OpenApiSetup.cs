@@ -150,6 +150,7 @@ public static class OpenApiSetup
         ["Directory"] = "Users and groups (administrators).",
         ["Calendars"] = "Business-hours calendars that timers count working time on (administrators).",
         ["Health"] = "Liveness of the server and its database.",
+        ["Email"] = "Replies to task emails handed over by a relay service (shared secret, no bearer token).",
     };
 
     private static Task TransformDocument(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken ct)

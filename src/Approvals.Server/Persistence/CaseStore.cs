@@ -40,12 +40,24 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerSche
 
     /// <summary>
     /// Applies the event <paramref name="makeEvent"/> builds from the current case row. <paramref name="beforeSave"/>
-    /// may add rows (an idempotency record) to the same transaction. Returns null when the case does not exist.
+    /// may add rows (an idempotency record) to the same transaction; <paramref name="amend"/> may add facts the engine
+    /// cannot know (how a decision arrived) to the step before it is written and sealed. Returns null when the case
+    /// does not exist.
     /// </summary>
     public Task<(CaseRow Row, Step Step)?> ApplyAsync(Guid caseId, Func<CaseRow, CaseEvent> makeEvent,
-        CancellationToken ct, Action<CaseRow, Step, PublishedWorkflow>? beforeSave = null) =>
+        CancellationToken ct, Action<CaseRow, Step, PublishedWorkflow>? beforeSave = null, Func<Step, Step>? amend = null) =>
         RunAsync(caseId, (row, workflow, state, directory, calendars) =>
-            WorkflowEngine.Apply(workflow.Definition, state, makeEvent(row), directory, calendars, Limits), ct, beforeSave);
+        {
+            var step = WorkflowEngine.Apply(workflow.Definition, state, makeEvent(row), directory, calendars, Limits);
+            return amend is null ? step : amend(step);
+        }, ct, beforeSave);
+
+    /// <summary>
+    /// Appends one line to a case's history outside any engine step (an email link that was refused), sealed like
+    /// every other line. Returns false when the case does not exist.
+    /// </summary>
+    public Task<bool> AppendAuditAsync(Guid caseId, AuditEntry entry, CancellationToken ct) =>
+        WriteWithoutDefinitionAsync(caseId, row => new Step(CaseStateJson.Deserialize(row.StateJson), [new AuditRecorded(entry)]), ct);
 
     /// <summary>
     /// Fires every pending timer of the case that is due by now, in due order, as one step. Timers of one
@@ -72,15 +84,25 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerSche
     /// it and its history says so (<c>TimerFailed</c>). Needs neither the definition nor the directory, which may
     /// be what fails. Returns false when the timer was no longer pending (a firing got through meanwhile).
     /// </summary>
-    public async Task<bool> FailTimerAsync(Guid caseId, Guid timerId, string reason, CancellationToken ct)
+    public Task<bool> FailTimerAsync(Guid caseId, Guid timerId, string reason, CancellationToken ct) =>
+        WriteWithoutDefinitionAsync(caseId, row =>
+        {
+            var step = WorkflowEngine.FailTimer(CaseStateJson.Deserialize(row.StateJson), timerId, reason, clock.GetUtcNow());
+            return step.Effects.Count == 0 ? null : step;
+        }, ct);
+
+    /// <summary>
+    /// Writes a step built from the case row alone (no definition, directory or calendars, which may be what fails),
+    /// retrying on fresh state after a lost race. Returns false when the case is missing or <paramref name="build"/>
+    /// has nothing to write.
+    /// </summary>
+    private async Task<bool> WriteWithoutDefinitionAsync(Guid caseId, Func<CaseRow, Step?> build, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             db.ChangeTracker.Clear();
             var row = await db.Cases.FirstOrDefaultAsync(c => c.Id == caseId, ct);
-            if (row is null) return false;
-            var step = WorkflowEngine.FailTimer(CaseStateJson.Deserialize(row.StateJson), timerId, reason, clock.GetUtcNow());
-            if (step.Effects.Count == 0) return false;
+            if (row is null || build(row) is not { } step) return false;
             try
             {
                 await StepWriter.WriteAsync(db, row, null, step, clock.GetUtcNow(), ct);

@@ -1,0 +1,80 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Approvals.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Approvals.Server.Email;
+
+/// <summary>Token kinds and how a token is made and looked up: only its SHA-256 is ever stored.</summary>
+public static class EmailTokens
+{
+    public const string Link = "link";
+    public const string Reply = "reply";
+
+    /// <summary>32 random bytes, base64url: 43 characters that fit in a URL and in an address's local part.</summary>
+    public static string New() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+
+    public static string HashOf(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    /// <summary>Whether <paramref name="token"/> could be one of ours at all (spares a query for junk).</summary>
+    public static bool LooksValid(string? token) => token is { Length: 43 } && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+}
+
+/// <summary>Turns a reply token into the configured reply address and finds it again in a recipient address.</summary>
+public static class ReplyAddresses
+{
+    public const string Placeholder = "{token}";
+
+    public static string? Format(string? pattern, string token) =>
+        string.IsNullOrWhiteSpace(pattern) ? null : pattern.Replace(Placeholder, token, StringComparison.Ordinal);
+
+    /// <summary>The token in <paramref name="address"/> when it has the shape of <paramref name="pattern"/>, else null.</summary>
+    public static string? TokenIn(string? pattern, string? address)
+    {
+        if (string.IsNullOrWhiteSpace(pattern) || string.IsNullOrWhiteSpace(address)) return null;
+        var cut = pattern.IndexOf(Placeholder, StringComparison.Ordinal);
+        if (cut < 0) return null;
+        // The domain and the fixed parts of the local part compare without case; the token itself keeps its case.
+        var shape = "^" + Regex.Escape(pattern[..cut]) + "(?<token>[A-Za-z0-9_-]{43})" + Regex.Escape(pattern[(cut + Placeholder.Length)..]) + "$";
+        var m = Regex.Match(address.Trim(), shape, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+        return m.Success ? m.Groups["token"].Value : null;
+    }
+}
+
+/// <summary>
+/// <see cref="ITaskMailActions"/>: writes one link token per decision and one reply token for the recipient, in a
+/// scope of its own so that the caller's unsaved changes are never committed with them.
+/// </summary>
+public sealed class TaskMailActionsIssuer(IServiceScopeFactory scopes, TimeProvider clock, IOptions<EmailDecisionOptions> options,
+    IOptions<AppOptions> app) : ITaskMailActions
+{
+    public async Task<TaskMailActions> IssueAsync(Guid taskId, string recipient, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+        var caseId = await db.Tasks.Where(t => t.Id == taskId).Select(t => (Guid?)t.CaseId).FirstOrDefaultAsync(ct)
+            ?? throw new InvalidOperationException($"Task {taskId} does not exist; no links can be issued for it.");
+        var person = recipient.Trim().ToLowerInvariant();
+        var now = clock.GetUtcNow();
+        var expires = now + options.Value.LinkLifetime;
+        string Add(string kind, string? decision)
+        {
+            var token = EmailTokens.New();
+            db.EmailTokens.Add(new EmailTokenRow
+            {
+                Id = Guid.CreateVersion7(now), Hash = EmailTokens.HashOf(token), Kind = kind, TaskId = taskId, CaseId = caseId,
+                Person = person, Decision = decision, CreatedAt = now, ExpiresAt = expires,
+            });
+            return token;
+        }
+        var baseUrl = app.Value.Base;
+        string Link(string decision) => $"{baseUrl}/email/decide?token={Add(EmailTokens.Link, decision)}";
+        var actions = new TaskMailActions(Link("approve"), Link("reject"), Link("request-changes"), $"{baseUrl}/tasks/{taskId}",
+            string.IsNullOrWhiteSpace(options.Value.ReplyAddress) ? null : ReplyAddresses.Format(options.Value.ReplyAddress, Add(EmailTokens.Reply, null)));
+        await db.SaveChangesAsync(ct);
+        return actions;
+    }
+}

@@ -1,0 +1,178 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Approvals.Engine.Runtime;
+using Approvals.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Approvals.Server.Email;
+
+/// <summary>
+/// <see cref="IInboundMail"/>: a reply decides only when it was sent to a live reply token's address, comes from that
+/// token's person, passes our own host's <c>Authentication-Results</c> (when one is configured), and its first own
+/// line is a clear keyword. Anything else changes nothing and queues one short explanatory reply to the token's
+/// person (never to another address). Each message is handled once, by Message-ID. A singleton: each message gets a
+/// scope of its own, so any transport can call it.
+/// </summary>
+public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecisionOptions> options, IOptions<InboundMailOptions> inbound,
+    IOptions<AppOptions> app, TimeProvider clock, ILogger<InboundMail> log) : IInboundMail
+{
+    public const string Via = "email-reply";
+    public const string RefusedEvent = "ReplyRefused";
+    public const string RefusedTemplate = "reply-refused";
+
+    /// <summary>Where receiving hosts record the address a message was delivered to, when To and Cc do not show it.</summary>
+    private static readonly string[] EnvelopeHeaders = ["Delivered-To", "X-Original-To"];
+
+    public async Task<InboundResult> AcceptAsync(Stream rawMime, InboundSource source, CancellationToken ct)
+    {
+        var text = EmailText.English;
+        var raw = await ReadCappedAsync(rawMime, inbound.Value.MaxBytes, ct);
+        if (raw is null) return new InboundResult("refused", text.ReplyTooLarge);
+        return await AcceptAsync(raw, source, ct);
+    }
+
+    /// <summary>One message already read whole (see <see cref="ReadCappedAsync"/>).</summary>
+    public async Task<InboundResult> AcceptAsync(byte[] raw, InboundSource source, CancellationToken ct)
+    {
+        var text = EmailText.English;
+        MimeMessage message;
+        try
+        {
+            message = await MimeMessage.LoadAsync(new MemoryStream(raw), ct);
+        }
+        catch (FormatException)
+        {
+            return new InboundResult("ignored", text.ReplyIgnored);
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+        var decider = scope.ServiceProvider.GetRequiredService<EmailDecider>();
+        var messageId = string.IsNullOrWhiteSpace(message.MessageId)
+            ? "sha256:" + Convert.ToHexStringLower(SHA256.HashData(raw))
+            : message.MessageId.Trim()[..Math.Min(message.MessageId.Trim().Length, 990)];
+        var from = message.From.Mailboxes.FirstOrDefault()?.Address?.Trim().ToLowerInvariant();
+        // Claimed before anything else: of two deliveries of one message, only the first is read and answered.
+        if (!await ClaimAsync(db, messageId, source, from, ct)) return new InboundResult("duplicate", text.ReplyDuplicate);
+
+        var token = await FindTokenAsync(decider, message, ct);
+        var (outcome, reason, decision) = await HandleAsync(decider, message, token, from, ct);
+        db.ChangeTracker.Clear();
+        var claimed = await db.InboundMessages.FirstAsync(m => m.MessageId == messageId, ct);
+        claimed.Outcome = outcome == "decided" ? outcome : reason ?? outcome;
+        claimed.TaskId = token?.TaskId;
+        if (reason is not null && await RecipientAsync(db, token, from, reason, ct) is { } to)
+            db.Outbox.Add(RefusalMail(db, token, to, reason, decision, message, messageId));
+        await db.SaveChangesAsync(ct);
+        if (reason is not null && token is not null)
+            await decider.NoteAsync(token.CaseId, token.TaskId, EmailAuditActions.ReplyRefused, token.Person, reason, Via,
+                new JsonObject { ["from"] = Bounded(from), ["messageId"] = Bounded(messageId) }, ct);
+        log.LogInformation("Inbound mail via {Source}: {Outcome} ({Reason})", source, outcome, reason ?? "-");
+        return new InboundResult(outcome, reason is null ? text.ReplyDecided : text.ReplySentence(reason));
+    }
+
+    private async Task<(string Outcome, string? Reason, Decision? Decision)> HandleAsync(EmailDecider decider, MimeMessage message,
+        EmailTokenRow? token, string? from, CancellationToken ct)
+    {
+        if (token is null) return ("ignored", EmailRefusals.UnknownToken, null);
+        if (from != token.Person) return ("refused", EmailRefusals.ForeignSender, null);
+        var reading = ReplyParser.Read(message.TextBody, message.HtmlBody);
+        if (SenderChecks.Fails(message.Headers, inbound.Value.AuthServId)) return ("refused", EmailRefusals.AuthenticationFailed, reading.Decision);
+        if (reading.Decision is not { } decision) return ("refused", EmailRefusals.Ambiguous, null);
+        var refusal = await decider.DecideAsync(token, decision, reading.Comment, Via, consume: false, ct);
+        return refusal is null ? ("decided", null, decision) : ("refused", refusal, decision);
+    }
+
+    /// <summary>The reply token in the addresses the message was sent to (To, Cc, Delivered-To, X-Original-To), if any is live.</summary>
+    private async Task<EmailTokenRow?> FindTokenAsync(EmailDecider decider, MimeMessage message, CancellationToken ct)
+    {
+        var pattern = options.Value.ReplyAddress;
+        var addresses = message.To.Mailboxes.Concat(message.Cc.Mailboxes).Select(m => m.Address)
+            .Concat(EnvelopeHeaders.SelectMany(h => message.Headers.Where(x => x.Field.Equals(h, StringComparison.OrdinalIgnoreCase)))
+                .Select(h => h.Value.Trim().Trim('<', '>')));
+        foreach (var token in addresses.Select(a => ReplyAddresses.TokenIn(pattern, a)).OfType<string>().Distinct().Take(5))
+            if (await decider.FindAsync(token, EmailTokens.Reply, ct) is { } row) return row;
+        return null;
+    }
+
+    /// <summary>
+    /// Who hears why: the token's person, and only them. A reply to an unknown token is answered only when its sender
+    /// is a known user (anyone else would get backscatter); a foreign sender is never answered.
+    /// </summary>
+    private static async Task<string?> RecipientAsync(ApprovalsDb db, EmailTokenRow? token, string? from, string reason, CancellationToken ct)
+    {
+        if (token is not null) return token.Person;
+        if (reason != EmailRefusals.UnknownToken || from is null) return null;
+        return await db.Users.AsNoTracking().AnyAsync(u => u.Email == from && !u.Disabled, ct) ? from : null;
+    }
+
+    private OutboxRow RefusalMail(ApprovalsDb db, EmailTokenRow? token, string to, string reason, Decision? decision,
+        MimeMessage message, string messageId)
+    {
+        var now = clock.GetUtcNow();
+        string? link = null;
+        if (token is not null && reason is EmailRefusals.AuthenticationFailed && decision is { } d)
+        {
+            // The person said what they want but we cannot trust the path it came by: a fresh confirmation link, to them only.
+            var fresh = EmailTokens.New();
+            db.EmailTokens.Add(new EmailTokenRow
+            {
+                Id = Guid.CreateVersion7(now), Hash = EmailTokens.HashOf(fresh), Kind = EmailTokens.Link, TaskId = token.TaskId, CaseId = token.CaseId,
+                Person = token.Person, Decision = DecisionNames.Of(d), CreatedAt = now, ExpiresAt = now + options.Value.LinkLifetime,
+            });
+            link = $"{app.Value.Base}{DecideByLink.Path}?token={fresh}";
+        }
+        else if (token is not null && reason is EmailRefusals.Ambiguous or EmailRefusals.ForeignSender or EmailRefusals.AuthenticationFailed)
+            link = $"{app.Value.Base}/tasks/{token.TaskId}";
+        var subject = Bounded(message.Subject);
+        var details = new JsonObject
+        {
+            ["reason"] = reason, ["message"] = EmailText.English.ReplySentence(reason), ["link"] = link, ["inReplyTo"] = Bounded(messageId), ["subject"] = subject,
+        };
+        return new OutboxRow
+        {
+            Id = Guid.CreateVersion7(now), CaseId = token?.CaseId, TaskId = token?.TaskId, Event = RefusedEvent, Template = RefusedTemplate,
+            Subject = subject.StartsWith("Re:", StringComparison.OrdinalIgnoreCase) ? subject : "Re: " + subject, RecipientsJson = JsonSerializer.Serialize(new[] { to }), DetailsJson = details.ToJsonString(), CreatedAt = now,
+        };
+    }
+
+    private async Task<bool> ClaimAsync(ApprovalsDb db, string messageId, InboundSource source, string? from, CancellationToken ct)
+    {
+        if (await db.InboundMessages.AsNoTracking().AnyAsync(m => m.MessageId == messageId, ct)) return false;
+        db.InboundMessages.Add(new InboundMessageRow
+        {
+            MessageId = messageId, Source = source.ToString().ToLowerInvariant(), From = Bounded(from, 320), Outcome = "received", ReceivedAt = clock.GetUtcNow(),
+        });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return true;
+        }
+        catch (DbUpdateException ex) when (CaseStore.IsLostRace(ex))
+        {
+            db.ChangeTracker.Clear();
+            return false;
+        }
+    }
+
+    /// <summary>The whole stream, or null as soon as it passes <paramref name="max"/> bytes.</summary>
+    public static async Task<byte[]?> ReadCappedAsync(Stream stream, long max, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81_920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > max) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>Text from a stranger's mail, cut to a length that fits our columns and keeps the audit readable.</summary>
+    private static string Bounded(string? value, int max = 300) =>
+        value is null ? "" : new string(value.Where(c => !char.IsControl(c)).Take(max).ToArray());
+}
