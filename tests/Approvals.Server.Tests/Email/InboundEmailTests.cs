@@ -138,6 +138,36 @@ public abstract class InboundEmailTests(EmailAppFactory app)
     }
 
     [Fact]
+    public async Task Post_AmbiguousReply_RefusedAndTheSameAddressStillWorks()
+    {
+        var (caseId, taskId, replyTo) = await ReplyAddressAsync();
+
+        var unclear = await SendAsync(Mime(Officer, replyTo, "Let me think about it.\r\n\r\n> Approve\r\n"));
+        var clear = await SendAsync(Mime(Officer, replyTo, "Approve.\r\n"));
+
+        Assert.Equal("refused", await OutcomeAsync(unclear));
+        Assert.Equal("decided", await OutcomeAsync(clear));
+        var details = JsonNode.Parse(Assert.Single(await RefusalMailAsync(app, caseId)).DetailsJson!)!;
+        Assert.Equal(("ambiguous", $"https://approvals.example.org/tasks/{taskId}"), ((string?)details["reason"], (string?)details["link"]));
+        Assert.Equal("approve", (await TaskAsync(app, taskId)).Decision);
+    }
+
+    [Fact]
+    public async Task Post_UnknownReplyToken_OnlyAKnownUserIsAnswered()
+    {
+        var forged = EmailAppFactory.ReplyPattern.Replace("{token}", new string('A', 43), StringComparison.Ordinal);
+
+        var fromUser = await SendAsync(Mime(Officer, forged, "Approve\r\n"));
+        var fromStranger = await SendAsync(Mime("stranger@elsewhere.example", forged, "Approve\r\n"));
+
+        Assert.Equal("ignored", await OutcomeAsync(fromUser));
+        Assert.Equal("ignored", await OutcomeAsync(fromStranger));
+        var answers = await RefusalMailAsync(app, null);
+        Assert.Contains(answers, o => o.RecipientsJson.Contains(Officer, StringComparison.Ordinal));
+        Assert.DoesNotContain(answers, o => o.RecipientsJson.Contains("stranger@", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Post_WrongOrMissingSecret_Unauthorized()
     {
         var (_, taskId, replyTo) = await ReplyAddressAsync();
