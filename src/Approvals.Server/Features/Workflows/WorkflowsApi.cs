@@ -17,6 +17,7 @@ public static class WorkflowsApi
         ListWorkflows.Map(workflows);
         GetWorkflow.Map(workflows);
         GetWorkflowVersion.Map(workflows);
+        ExportElsa.Map(workflows);
         SaveDraft.Map(workflows);
         PublishWorkflow.Map(workflows);
         return api;
