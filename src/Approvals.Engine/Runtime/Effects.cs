@@ -75,5 +75,8 @@ public static class AuditActions
 /// <summary>The new state and what to do about it.</summary>
 public sealed record Step(CaseState State, IReadOnlyList<Effect> Effects)
 {
+    /// <summary>The activities this step entered, in order (a dry run's path); the server stores nothing of it.</summary>
+    public IReadOnlyList<string> Entered { get; init; } = [];
+
     public IEnumerable<AuditEntry> Audit => Effects.OfType<AuditRecorded>().Select(a => a.Entry);
 }

@@ -18,6 +18,7 @@ public static class WorkflowsApi
         GetWorkflow.Map(workflows);
         GetWorkflowVersion.Map(workflows);
         ExportElsa.Map(workflows);
+        SimulateWorkflow.Map(workflows);
         SaveDraft.Map(workflows);
         PublishWorkflow.Map(workflows);
         return api;
