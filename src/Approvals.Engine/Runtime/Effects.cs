@@ -70,6 +70,7 @@ public static class AuditActions
     public const string ActivityFaulted = "ActivityFaulted";
     public const string CaseRetried = "CaseRetried";
     public const string TimerFailed = "TimerFailed";
+    public const string CaseMigrated = "CaseMigrated";
 }
 
 /// <summary>The new state and what to do about it.</summary>

@@ -63,7 +63,7 @@ public static class SimulateWorkflow
             }
             catch (SimulationRefused r)
             {
-                throw new RequestUnprocessable($"decisions[{r.Index}]", r.Message);
+                throw new RequestUnprocessable($"decisions[{r.Index}]", r.Message, "simulation-refused");
             }
             var s = result.State;
             return new Answer(s.Status.ToString(), s.Outcome?.ToString(), result.Path,

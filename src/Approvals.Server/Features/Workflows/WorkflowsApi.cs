@@ -19,6 +19,7 @@ public static class WorkflowsApi
         GetWorkflowVersion.Map(workflows);
         ExportElsa.Map(workflows);
         SimulateWorkflow.Map(workflows);
+        Cases.MigrateCases.MapWorkflow(workflows);
         SaveDraft.Map(workflows);
         PublishWorkflow.Map(workflows);
         return api;
