@@ -71,6 +71,7 @@ public static class AuditActions
     public const string CaseRetried = "CaseRetried";
     public const string TimerFailed = "TimerFailed";
     public const string CaseMigrated = "CaseMigrated";
+    public const string AbsenceNotCovered = "AbsenceNotCovered";
 }
 
 /// <summary>The new state and what to do about it.</summary>
