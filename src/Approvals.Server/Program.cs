@@ -59,6 +59,7 @@ builder.Services.AddMediator((Mediator.MediatorOptions o) =>
 });
 builder.Services.AddSingleton<WorkflowCatalog>();
 builder.Services.AddScoped<CaseStore>();
+builder.Services.AddScoped<CaseMigrator>();
 builder.Services.AddEngineLimits();
 builder.Services.AddApprovalsJobs();
 builder.Services.AddApprovalsEvents();

@@ -103,7 +103,7 @@ public sealed partial class DefinitionReader
         var id = Str(o, "id", path + ".id", required: true);
         if (id is null) return null;
         if (!IdPattern().IsMatch(id))
-            Error(ErrorCodes.InvalidValue, $"Activity id '{id}' must start with a letter and hold only letters, digits, '_', '.' or '-' (at most 64).", path + ".id", id);
+            Error(ErrorCodes.InvalidValue, $"Activity id '{id}' must start with a letter or digit and hold only letters, digits, '_', '.' or '-' (at most 64).", path + ".id", id);
         var type = Str(o, "type", path + ".type", required: true, activityId: id);
         var name = Str(o, "name", path + ".name", activityId: id);
         switch (type)
@@ -361,7 +361,8 @@ public sealed partial class DefinitionReader
         return fallback;
     }
 
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]
+    // Digits may lead: Elsa Studio names activities with hexadecimal ids such as "80847eb320f89c72".
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
     private static partial Regex IdPattern();
 }
 

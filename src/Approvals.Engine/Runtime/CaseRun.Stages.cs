@@ -68,6 +68,20 @@ internal sealed partial class CaseRun
     /// </summary>
     private void HandTo(StageRun stage, ReviewActivity review, List<string> people, string shortfall)
     {
+        // Everyone about to get a task takes part already: an absent one's delegate among them does not get a second.
+        _planned = [.. people];
+        try
+        {
+            HandToPlanned(stage, review, people, shortfall);
+        }
+        finally
+        {
+            _planned = null;
+        }
+    }
+
+    private void HandToPlanned(StageRun stage, ReviewActivity review, List<string> people, string shortfall)
+    {
         switch (stage.Mode)
         {
             case PolicyMode.All:
@@ -117,6 +131,10 @@ internal sealed partial class CaseRun
 
     private void CreateTask(StageRun stage, ReviewActivity review, string? assignee, List<string> candidateUsers, List<string> candidateGroups)
     {
+        // Whoever is out of office hands the task to their delegate (see CaseRun.Absences).
+        var cover = new List<(bool Delegated, JsonObject Details)>();
+        if (assignee is not null) assignee = StandIn(stage, assignee, null, cover);
+        candidateUsers = candidateUsers.Select(u => StandIn(stage, u, null, cover)).Distinct().ToList();
         var task = new ReviewTask
         {
             Id = NextId(),
@@ -135,6 +153,7 @@ internal sealed partial class CaseRun
         if (candidateUsers.Count > 0) details["candidateUsers"] = new JsonArray(candidateUsers.Select(u => (JsonNode)u!).ToArray());
         if (candidateGroups.Count > 0) details["candidateGroups"] = new JsonArray(candidateGroups.Select(g => (JsonNode)g!).ToArray());
         Audit(AuditActions.TaskAssigned, review.Id, task.Id, actor: Actors.System, details: details);
+        RecordCover(review.Id, task.Id, cover);
         Notify("TaskAssigned", review.Template ?? "task-assigned", null, PeopleOf(task), review.Id, task.Id);
         if (task.DueAt is { } due) NewTimer(TimerKind.Deadline, review.Id, task.Id, null, due, stage.Sequence);
         ArmReminders(task, review);
@@ -302,16 +321,6 @@ internal sealed partial class CaseRun
         var holdsAnother = state.OpenTasks.Any(t => t.StageSequence == stage.Sequence && t.Id != task.Id && t.Assignee == to);
         if (stage.Voters.Contains(to) || holdsAnother || stage.Pending.Contains(to))
             throw new EngineRefusal(RefusalKind.Invalid, $"{to} already takes part in this stage; each person counts once.", "to");
-        var from = task.Assignee;
-        task.Assignee = to;
-        task.CandidateUsers = [];
-        task.CandidateGroups = [];
-        _effects.Add(new TaskChanged(task));
-        Audit(AuditActions.TaskDelegated, task.ActivityId, task.Id, d.Comment, new JsonObject { ["from"] = from ?? Actor, ["to"] = to });
-        var review = (ReviewActivity)def.Get(task.ActivityId);
-        Notify("TaskAssigned", review.Template ?? "task-assigned", null, [to], task.ActivityId, task.Id);
-        // Reminders count from the new assignment; the deadline stays where it was.
-        foreach (var timer in state.PendingTimers.Where(t => t.TaskId == task.Id && t.Kind == TimerKind.Reminder).ToList()) CancelTimer(timer.Id);
-        ArmReminders(task, review);
+        HandOver(task, to, d.Comment, new JsonObject { ["from"] = task.Assignee ?? Actor, ["to"] = to });
     }
 }

@@ -18,6 +18,7 @@ internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, I
 
     private readonly List<Effect> _effects = [];
     private readonly Queue<(string Activity, string From)> _queue = new();
+    private readonly List<string> _entered = [];
     private int _entries;
 
     /// <summary>Set when a timer firing found nothing to do: the step is then the state as it was, with no effects.</summary>
@@ -30,11 +31,12 @@ internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, I
     {
         Audit(AuditActions.CaseStarted, details: new JsonObject { ["workflow"] = def.Key, ["title"] = state.Title });
         var start = def.Start ?? throw new InvalidOperationException($"Workflow '{def.Key}' has no Start activity.");
+        _entered.Add(start.Id);
         Follow(start.Id, Ports.Done);
         Settle();
     }
 
-    public Step Finish() => new(state, _effects);
+    public Step Finish() => new(state, _effects) { Entered = _entered };
 
     // ---- flow -------------------------------------------------------------------------------------
 
@@ -54,6 +56,7 @@ internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, I
             while (_queue.Count > 0 && !state.IsTerminal && state.Status != CaseStatus.Faulted)
             {
                 var (id, from) = _queue.Dequeue();
+                _entered.Add(id);
                 if (++_entries > MaxEntriesPerStep)
                     throw new InvalidOperationException($"Case {state.CaseId} passed {MaxEntriesPerStep} activities in one step; the workflow loops without waiting.");
                 var activity = def.Get(id);

@@ -18,6 +18,9 @@ public interface IDirectoryView
     /// task handed to anyone else could never be decided. True for everyone when the directory does not say.
     /// </summary>
     bool MayDecide(string email) => true;
+
+    /// <summary>Whom <paramref name="email"/> hands work to while out of office at <paramref name="at"/>; null when present.</summary>
+    string? DelegateOf(string email, DateTimeOffset at) => null;
 }
 
 /// <summary>An in-memory directory: what the server loads and what tests build.</summary>
@@ -26,6 +29,7 @@ public sealed class DirectorySnapshot : IDirectoryView
     private readonly Dictionary<string, List<string>> _groups = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _managers = new(StringComparer.OrdinalIgnoreCase);
     private HashSet<string>? _deciders;
+    private readonly Dictionary<string, (DateTimeOffset From, DateTimeOffset Until, string Delegate)> _absences = new(StringComparer.OrdinalIgnoreCase);
 
     public static readonly DirectorySnapshot Empty = new();
 
@@ -47,6 +51,16 @@ public sealed class DirectorySnapshot : IDirectoryView
         _deciders = emails.Select(m => m.Trim().ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
         return this;
     }
+
+    /// <summary>Records that <paramref name="email"/> is out of office from <paramref name="from"/> until <paramref name="until"/>, handing work to <paramref name="delegateTo"/>.</summary>
+    public DirectorySnapshot SetAbsence(string email, DateTimeOffset from, DateTimeOffset until, string delegateTo)
+    {
+        _absences[email.Trim().ToLowerInvariant()] = (from, until, delegateTo.Trim().ToLowerInvariant());
+        return this;
+    }
+
+    public string? DelegateOf(string email, DateTimeOffset at) =>
+        _absences.TryGetValue(email.Trim().ToLowerInvariant(), out var a) && a.From <= at && at < a.Until ? a.Delegate : null;
 
     public bool MayDecide(string email) => _deciders is null || _deciders.Contains(email.Trim().ToLowerInvariant());
 

@@ -70,10 +70,15 @@ public static class AuditActions
     public const string ActivityFaulted = "ActivityFaulted";
     public const string CaseRetried = "CaseRetried";
     public const string TimerFailed = "TimerFailed";
+    public const string CaseMigrated = "CaseMigrated";
+    public const string AbsenceNotCovered = "AbsenceNotCovered";
 }
 
 /// <summary>The new state and what to do about it.</summary>
 public sealed record Step(CaseState State, IReadOnlyList<Effect> Effects)
 {
+    /// <summary>The activities this step entered, in order (a dry run's path); the server stores nothing of it.</summary>
+    public IReadOnlyList<string> Entered { get; init; } = [];
+
     public IEnumerable<AuditEntry> Audit => Effects.OfType<AuditRecorded>().Select(a => a.Entry);
 }

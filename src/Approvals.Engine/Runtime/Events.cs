@@ -29,6 +29,9 @@ public sealed record ResubmitCase(JsonObject? Data, string? Comment, string Acto
 /// <summary>An administrator's retry: runs again the activity a Faulted case stopped at (with corrected data if given), and arms failed timers again.</summary>
 public sealed record RetryCase(JsonObject? Data, string? Comment, string Actor, DateTimeOffset At) : CaseEvent(Actor, At);
 
+/// <summary>The task's assignee is out of office: the task goes to their delegate, by the rules every new task follows.</summary>
+public sealed record CoverAbsence(Guid TaskId, DateTimeOffset At) : CaseEvent(Actors.System, At);
+
 public sealed record FireTimer(Guid TimerId, DateTimeOffset At) : CaseEvent(Actors.System, At);
 
 public static class Actors

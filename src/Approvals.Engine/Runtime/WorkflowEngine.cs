@@ -58,6 +58,7 @@ public static class WorkflowEngine
             case WithdrawCase w: run.Withdraw(w); break;
             case ResubmitCase r: run.Resubmit(r); break;
             case RetryCase r: run.Retry(r); break;
+            case CoverAbsence c: run.CoverAbsence(c); break;
             case FireTimer f:
                 // A timer may fire more than once (jobs run at least once) or after its case moved on:
                 // then there is nothing to do, and nothing is changed.

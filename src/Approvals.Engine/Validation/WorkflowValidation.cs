@@ -29,6 +29,24 @@ public static class WorkflowValidation
         return (definition, errors);
     }
 
+    /// <summary>
+    /// Like <see cref="Validate(string, string?)"/>, for a definition in this engine's form or as an Elsa 3 document
+    /// (<c>root.type = "Elsa.Flowchart"</c>). <c>Json</c> is what to store: the text as given, or the Elsa document
+    /// in this engine's form. An activity type that cannot run is reported once by the import, not again per activity.
+    /// </summary>
+    public static (WorkflowDefinition? Definition, IReadOnlyList<ValidationError> Errors, string Json) ValidateAndImport(string json, string? keyOverride = null)
+    {
+        if (json.Length > DefinitionReader.MaxDefinitionBytes || !TryParse(json, out var node) || !ElsaImport.IsElsa(node))
+        {
+            var (d, e) = Validate(json, keyOverride);
+            return (d, e, json);
+        }
+        var import = ElsaImport.Convert((JsonObject)node!);
+        var (definition, errors) = Validate(import.Definition, keyOverride);
+        var rest = errors.Where(e => !(e.Code == ErrorCodes.UnknownType && e.ActivityId is { } id && import.Unsupported.Contains(id)));
+        return (definition, import.Errors.Concat(rest).Distinct().ToList(), import.Definition.ToJsonString());
+    }
+
     // Same options as DefinitionReader.Read(string), so whatever parses here parses there.
     private static bool TryParse(string json, out JsonNode? node)
     {

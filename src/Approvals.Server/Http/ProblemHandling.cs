@@ -58,7 +58,12 @@ public static partial class ProblemHandling
             else if (exception is RequestUnprocessable unprocessable)
             {
                 details = Problems.Details(StatusCodes.Status422UnprocessableEntity, "Unprocessable request", unprocessable.Message,
-                    [new ApiError(unprocessable.Field, unprocessable.Message, "idempotency-key-reused")]);
+                    [new ApiError(unprocessable.Field, unprocessable.Message, unprocessable.Code)]);
+            }
+            else if (exception is RequestConflict conflict)
+            {
+                details = Problems.Details(StatusCodes.Status409Conflict, conflict.Message,
+                    conflict.Errors.Count == 1 ? conflict.Errors[0].Message : $"{conflict.Errors.Count} problems were found.", conflict.Errors);
             }
             else if (exception is BadHttpRequestException bad)
             {

@@ -23,7 +23,14 @@ public sealed class RequestInvalid(string title, IReadOnlyList<ApiError> errors)
 /// A well-formed request the server will not process as sent (422): an <c>Idempotency-Key</c> reused for a
 /// different request. Nothing was changed.
 /// </summary>
-public sealed class RequestUnprocessable(string field, string message) : Exception(message)
+public sealed class RequestUnprocessable(string field, string message, string code = "idempotency-key-reused") : Exception(message)
 {
     public string Field { get; } = field;
+    public string Code { get; } = code;
+}
+
+/// <summary>A request the current state of things does not allow, naming each reason (409); nothing was changed.</summary>
+public sealed class RequestConflict(string title, IReadOnlyList<ApiError> errors) : Exception(title)
+{
+    public IReadOnlyList<ApiError> Errors { get; } = errors;
 }

@@ -15,6 +15,11 @@ public class UserRow
     /// <summary>A disabled user cannot sign in, and every token they hold is refused.</summary>
     public bool Disabled { get; set; }
 
+    /// <summary>Out of office from <see cref="AwayFrom"/> until <see cref="AwayUntil"/>: new tasks go to <see cref="AwayDelegate"/>.</summary>
+    public DateTimeOffset? AwayFrom { get; set; }
+    public DateTimeOffset? AwayUntil { get; set; }
+    public string? AwayDelegate { get; set; }
+
     /// <summary>
     /// Random; replaced whenever the user's password, roles, groups or disabled flag change. Tokens carry the
     /// stamp they were issued with and are refused once it differs. Empty for rows from before stamps existed

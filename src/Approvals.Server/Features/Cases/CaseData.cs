@@ -16,11 +16,20 @@ public static class CaseData
     /// <summary>Throws <see cref="RequestInvalid"/> naming every field at fault.</summary>
     public static void Check(PublishedWorkflow workflow, JsonObject data)
     {
+        var schema = Schemas.GetOrAdd((workflow.Key, workflow.Version), _ => new Lazy<JsonSchema?>(() =>
+            workflow.Definition.InputSchema is { } s ? JsonSchema.FromJsonAsync(s.ToJsonString()).GetAwaiter().GetResult() : null)).Value;
+        Check(schema, data, workflow.Key);
+    }
+
+    /// <summary>The same check against a schema that is not published (a draft's, in a dry run): not cached.</summary>
+    public static async Task CheckUnpublishedAsync(JsonObject? inputSchema, JsonObject data, string workflowKey) =>
+        Check(inputSchema is null ? null : await JsonSchema.FromJsonAsync(inputSchema.ToJsonString()), data, workflowKey);
+
+    private static void Check(JsonSchema? schema, JsonObject data, string workflowKey)
+    {
         var text = data.ToJsonString();
         if (text.Length > MaxDataChars)
             throw RequestInvalid.Field("data", $"Case data may not be larger than {MaxDataChars} characters.");
-        var schema = Schemas.GetOrAdd((workflow.Key, workflow.Version), _ => new Lazy<JsonSchema?>(() =>
-            workflow.Definition.InputSchema is { } s ? JsonSchema.FromJsonAsync(s.ToJsonString()).GetAwaiter().GetResult() : null)).Value;
         if (schema is null) return;
         var errors = schema.Validate(text)
             .SelectMany(Flatten)
@@ -28,7 +37,7 @@ public static class CaseData
             .DistinctBy(e => (e.Field, e.Message))
             .ToList();
         if (errors.Count > 0)
-            throw new RequestInvalid($"The case data does not fit the input schema of '{workflow.Key}'.", errors);
+            throw new RequestInvalid($"The case data does not fit the input schema of '{workflowKey}'.", errors);
     }
 
     private static IEnumerable<NJsonSchema.Validation.ValidationError> Flatten(NJsonSchema.Validation.ValidationError e) =>

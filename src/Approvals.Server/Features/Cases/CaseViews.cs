@@ -9,10 +9,20 @@ namespace Approvals.Server.Features.Cases;
 
 /// <summary>A pending timer, or one whose firing failed again and again (<c>status</c> <c>Failed</c>) until a retry arms it again.</summary>
 public sealed record TimerView(Guid Id, [property: OneOfNames(typeof(TimerKind))] string Kind, string ActivityId, Guid? TaskId, DateTimeOffset DueAt,
-    [property: OneOfNames(typeof(TimerStatus))] string Status = "Pending");
+    [property: OneOfNames(typeof(TimerStatus))] string Status = "Pending")
+{
+    /// <summary>A case's pending and failed timers, soonest first.</summary>
+    public static List<TimerView> Of(CaseState state) =>
+        state.PendingTimers.Concat(state.FailedTimers).OrderBy(t => t.DueAt)
+            .Select(t => new TimerView(t.Id, t.Kind.ToString(), t.ActivityId, t.TaskId, t.DueAt, t.Status.ToString())).ToList();
+}
 
 /// <summary>Why a <c>Faulted</c> case stopped: the activity, what went wrong, and when.</summary>
-public sealed record FaultView(string ActivityId, string Message, DateTimeOffset At);
+public sealed record FaultView(string ActivityId, string Message, DateTimeOffset At)
+{
+    public static FaultView? Of(CaseState state) =>
+        state is { Status: CaseStatus.Faulted, Fault: { } f } ? new FaultView(f.ActivityId, f.Message, f.At) : null;
+}
 
 public sealed record TaskView(
     Guid Id, Guid CaseId, string ActivityId, string? ActivityName, string? Assignee, IReadOnlyList<string> CandidateUsers,
@@ -52,11 +62,10 @@ public sealed record CaseView(
             state.OpenTasks.Select(t => TaskView.From(t, row.Id, activityName(t.ActivityId))).ToList(),
             state.ActiveActivities,
             row.Outcome,
-            state.PendingTimers.Concat(state.FailedTimers).OrderBy(t => t.DueAt)
-                .Select(t => new TimerView(t.Id, t.Kind.ToString(), t.ActivityId, t.TaskId, t.DueAt, t.Status.ToString())).ToList(),
+            TimerView.Of(state),
             state.ChangesRequestedBy,
             row.CreatedAt, row.UpdatedAt, row.CompletedAt,
-            state is { Status: CaseStatus.Faulted, Fault: { } f } ? new FaultView(f.ActivityId, f.Message, f.At) : null);
+            FaultView.Of(state));
     }
 }
 

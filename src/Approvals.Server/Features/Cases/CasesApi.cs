@@ -14,6 +14,7 @@ public static class CasesApi
         WithdrawCase.Map(cases);
         ResubmitCase.Map(cases);
         RetryCase.Map(cases);
+        MigrateCases.MapCase(cases);
         return api;
     }
 }

@@ -19,12 +19,21 @@ public static class DirectoryApi
         FindPeople.Map(api);
         // Designers pick the groups a Review is assigned to; only names and member counts leave.
         FindGroups.Map(api);
+        // A user sets their own absence; an administrator anyone's.
+        SetOutOfOffice.Map(api);
         return api;
     }
 }
 
 public sealed record UserView(string Email, string DisplayName, IReadOnlyList<string> Roles, string? Manager, IReadOnlyList<string> Groups,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, bool Disabled = false);
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, bool Disabled = false, OutOfOfficeView? OutOfOffice = null);
+
+/// <summary>An absence: from when until when, and who gets new tasks meanwhile.</summary>
+public sealed record OutOfOfficeView(DateTimeOffset From, DateTimeOffset Until, string Delegate)
+{
+    public static OutOfOfficeView? Of(Persistence.UserRow u) =>
+        u is { AwayFrom: { } from, AwayUntil: { } until, AwayDelegate: { } to } ? new OutOfOfficeView(from, until, to) : null;
+}
 
 public sealed record GroupView(string Name, string? DisplayName, IReadOnlyList<string> Members);
 

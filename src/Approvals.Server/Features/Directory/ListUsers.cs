@@ -18,7 +18,7 @@ public static class ListUsers
                 .ToLookup(m => m.Email, m => m.GroupName);
             return users.OrderBy(u => u.Email, StringComparer.Ordinal)
                 .Select(u => new UserView(u.Email, u.DisplayName, u.Roles, u.Manager,
-                    memberships[u.Email].Order(StringComparer.Ordinal).ToList(), u.CreatedAt, u.UpdatedAt, u.Disabled))
+                    memberships[u.Email].Order(StringComparer.Ordinal).ToList(), u.CreatedAt, u.UpdatedAt, u.Disabled, OutOfOfficeView.Of(u)))
                 .ToList();
         }
     }

@@ -83,7 +83,7 @@ public static class PutUser
             }
             var memberOf = await db.GroupMembers.AsNoTracking().Where(m => m.Email == email).Select(m => m.GroupName).ToListAsync(ct);
             return new UserView(user.Email, user.DisplayName, user.Roles, user.Manager, memberOf.Order(StringComparer.Ordinal).ToList(),
-                user.CreatedAt, user.UpdatedAt, user.Disabled);
+                user.CreatedAt, user.UpdatedAt, user.Disabled, OutOfOfficeView.Of(user));
         }
 
         private async Task<List<ApiError>> ValidateAsync(Command c, string email, bool creating, CancellationToken ct)

@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Server.Features.Workflows;
 
-/// <summary><c>PUT /api/workflows/{key}</c>: saves the definition as the workflow's draft, only when it is valid.</summary>
+/// <summary><c>PUT /api/workflows/{key}</c>: saves the definition (this engine's form or an Elsa 3 document) as the workflow's draft, only when it is valid.</summary>
 public static class SaveDraft
 {
     public sealed record Command(string Key, string Json, string Actor) : ICommand<DraftView>;
@@ -25,13 +25,14 @@ public static class SaveDraft
             if (!Keys.IsValid(c.Key))
                 throw new RequestInvalid("The workflow key is not valid.",
                     [new ApiError("key", "A key is lower-case letters, digits and dashes (at most 64), starting with a letter or digit.", ErrorCodes.InvalidValue)]);
-            var (definition, errors) = WorkflowValidation.Validate(c.Json, c.Key);
+            var (definition, errors, ownJson) = WorkflowValidation.ValidateAndImport(c.Json, c.Key);
             if (definition is null || errors.Count > 0)
                 throw new RequestInvalid("The definition has faults; nothing was saved.", errors.Select(WorkflowJson.ToApiError).ToList());
             // The name is shown in inboxes and emails and stored as text (PostgreSQL refuses NUL).
             PlainText.Line(definition.Name, "name");
 
-            var json = WorkflowJson.WithKey(c.Json, c.Key);
+            // An Elsa 3 document is stored in this engine's own form.
+            var json = WorkflowJson.WithKey(ownJson, c.Key);
             var now = clock.GetUtcNow();
             for (var attempt = 0; ; attempt++)
             {

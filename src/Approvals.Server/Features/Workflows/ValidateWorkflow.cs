@@ -17,7 +17,7 @@ public static class ValidateWorkflow
     {
         public ValueTask<Answer> Handle(Query q, CancellationToken ct)
         {
-            var (_, errors) = WorkflowValidation.Validate(q.Json);
+            var (_, errors, _) = WorkflowValidation.ValidateAndImport(q.Json);
             return ValueTask.FromResult(new Answer(errors.Count == 0, errors.Select(WorkflowJson.ToApiError).ToList()));
         }
     }

@@ -17,6 +17,9 @@ public static class WorkflowsApi
         ListWorkflows.Map(workflows);
         GetWorkflow.Map(workflows);
         GetWorkflowVersion.Map(workflows);
+        ExportElsa.Map(workflows);
+        SimulateWorkflow.Map(workflows);
+        Cases.MigrateCases.MapWorkflow(workflows);
         SaveDraft.Map(workflows);
         PublishWorkflow.Map(workflows);
         return api;

@@ -566,6 +566,15 @@ namespace Approvals.Server.Persistence.Migrations.PostgreSql
                         .HasMaxLength(320)
                         .HasColumnType("character varying(320)");
 
+                    b.Property<string>("AwayDelegate")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("AwayFrom")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("AwayUntil")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 

@@ -558,6 +558,15 @@ namespace Approvals.Server.Persistence.Migrations.Sqlite
                         .HasMaxLength(320)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AwayDelegate")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("AwayFrom")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("AwayUntil")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 

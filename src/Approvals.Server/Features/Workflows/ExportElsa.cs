@@ -1,0 +1,37 @@
+using System.Text.Json.Nodes;
+using Approvals.Engine.Json;
+using Approvals.Engine.Runtime;
+using Approvals.Server.Http;
+using Approvals.Server.Persistence;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Server.Features.Workflows;
+
+/// <summary>
+/// <c>GET /api/workflows/{key}/versions/{n}/elsa</c>: a published version as an Elsa 3.x workflow-definition document
+/// (designer positions kept). Putting it back with <c>PUT /api/workflows/{key}</c> gives the same flowchart.
+/// </summary>
+public static class ExportElsa
+{
+    public sealed record Query(string Key, int Version) : IQuery<JsonObject>;
+
+    public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, JsonObject>
+    {
+        public async ValueTask<JsonObject> Handle(Query q, CancellationToken ct)
+        {
+            var row = await db.WorkflowVersions.AsNoTracking().FirstOrDefaultAsync(v => v.Key == q.Key && v.Version == q.Version, ct)
+                ?? throw new EngineRefusal(RefusalKind.NotFound, $"Workflow {q.Key} has no version {q.Version}.");
+            return WorkflowJson.Node(row.Json) is JsonObject definition
+                ? ElsaExport.ToElsa(definition, row.Version)
+                : throw new InvalidOperationException($"The stored definition of {q.Key} version {q.Version} is not a JSON object.");
+        }
+    }
+
+    public static void Map(RouteGroupBuilder workflows) =>
+        workflows.MapGet("/{key}/versions/{version}/elsa", async Task<Ok<JsonObject>> (string key, int version, IMediator m, CancellationToken ct) =>
+                TypedResults.Ok(await m.Send(new Query(key, version), ct)))
+            .WithName("ExportWorkflowVersionToElsa")
+            .WithSummary("One published version as an Elsa 3 workflow-definition document")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+}
