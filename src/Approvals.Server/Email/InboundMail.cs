@@ -58,8 +58,22 @@ public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecis
         // Claimed before anything else: of two deliveries of one message, only the first is read and answered.
         if (!await ClaimAsync(db, messageId, source, from, ct)) return new InboundResult("duplicate", text.ReplyDuplicate);
 
-        var token = await FindTokenAsync(decider, message, ct);
-        var (outcome, reason, decision) = await HandleAsync(decider, message, token, from, ct);
+        EmailTokenRow? token;
+        string outcome;
+        string? reason;
+        Decision? decision;
+        try
+        {
+            token = await FindTokenAsync(decider, message, ct);
+            (outcome, reason, decision) = await HandleAsync(decider, message, token, from, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // Nothing accepted is lost: the claim is given back, so the transport's retry (a 4xx to the SMTP
+            // client, the message left unseen in IMAP, a 5xx to the relay) handles the message again.
+            await ReleaseAsync(db, messageId);
+            throw;
+        }
         db.ChangeTracker.Clear();
         var claimed = await db.InboundMessages.FirstAsync(m => m.MessageId == messageId, ct);
         claimed.Outcome = outcome == "decided" ? outcome : reason ?? outcome;
@@ -139,9 +153,18 @@ public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecis
         };
     }
 
+    /// <summary>A claim still marked received after this long was left by a server that stopped mid-way: it may be taken over.</summary>
+    private static readonly TimeSpan StaleClaim = TimeSpan.FromMinutes(10);
+
     private async Task<bool> ClaimAsync(ApprovalsDb db, string messageId, InboundSource source, string? from, CancellationToken ct)
     {
-        if (await db.InboundMessages.AsNoTracking().AnyAsync(m => m.MessageId == messageId, ct)) return false;
+        if (await db.InboundMessages.FirstOrDefaultAsync(m => m.MessageId == messageId, ct) is { } seen)
+        {
+            if (seen.Outcome != "received" || seen.ReceivedAt > clock.GetUtcNow() - StaleClaim) return false;
+            seen.ReceivedAt = clock.GetUtcNow();
+            await db.SaveChangesAsync(ct);
+            return true;
+        }
         db.InboundMessages.Add(new InboundMessageRow
         {
             MessageId = messageId, Source = source.ToString().ToLowerInvariant(), From = Bounded(from, 320), Outcome = "received", ReceivedAt = clock.GetUtcNow(),
@@ -155,6 +178,23 @@ public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecis
         {
             db.ChangeTracker.Clear();
             return false;
+        }
+    }
+
+    private async Task ReleaseAsync(ApprovalsDb db, string messageId)
+    {
+        try
+        {
+            db.ChangeTracker.Clear();
+            if (await db.InboundMessages.FirstOrDefaultAsync(m => m.MessageId == messageId && m.Outcome == "received", CancellationToken.None) is { } claim)
+            {
+                db.InboundMessages.Remove(claim);
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+        {
+            log.LogWarning(ex, "Could not release the claim on inbound message {MessageId}; it may be handled again after {Minutes} minutes.", messageId, StaleClaim.TotalMinutes);
         }
     }
 
