@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Approvals.Server.Auth;
+using Approvals.Server.Email.Transports;
 using Approvals.Server.Features.Auth;
 using Approvals.Server.Features.Calendars;
 using Approvals.Server.Features.Cases;
@@ -61,6 +62,7 @@ builder.Services.AddScoped<CaseStore>();
 builder.Services.AddEngineLimits();
 builder.Services.AddApprovalsJobs();
 builder.Services.AddApprovalsEvents();
+builder.Services.AddInboundMailTransports();
 builder.Services.AddApprovalsOpenApi();
 builder.Services.WithoutContentTypeRouting();
 

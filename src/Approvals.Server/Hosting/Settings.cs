@@ -1,5 +1,6 @@
 using Approvals.Server.Auth;
 using Approvals.Server.Email;
+using Approvals.Server.Email.Transports;
 using Approvals.Server.Features.Directory;
 using Approvals.Server.Features.Examples;
 using Approvals.Server.Jobs;
@@ -21,6 +22,9 @@ public static class Settings
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AppOptions>().BindConfiguration(AppOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<InboundTransportOptions>().BindConfiguration(InboundTransportOptions.Section)
+            .Configure<IConfiguration>((o, config) => o.ReplyAddress = config["Email:ReplyAddress"])
+            .ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 }
