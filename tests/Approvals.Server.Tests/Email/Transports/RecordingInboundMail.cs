@@ -43,9 +43,12 @@ public sealed class RecordingInboundMail : IInboundMail
     }
 }
 
-/// <summary>The real server with <see cref="RecordingInboundMail"/> as its inbound handler and the real clock.</summary>
+/// <summary>
+/// The real server with <see cref="RecordingInboundMail"/> as its inbound handler and the real clock, without the
+/// examples and demo directory (the transports need neither, and the server starts faster).
+/// </summary>
 public sealed class TransportApp(StorageProvider provider, IReadOnlyDictionary<string, string?> settings, RecordingInboundMail inbound)
-    : ApprovalsAppFactory(provider, store: null, settings, realClock: true)
+    : ApprovalsAppFactory(provider, store: null, new Dictionary<string, string?>(settings) { ["Examples:Load"] = "false" }, realClock: true)
 {
     public RecordingInboundMail Inbound { get; } = inbound;
 
