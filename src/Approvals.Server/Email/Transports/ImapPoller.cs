@@ -6,9 +6,10 @@ using Microsoft.Extensions.Options;
 namespace Approvals.Server.Email.Transports;
 
 /// <summary>
-/// Reads replies from a mailbox (on when <c>Email__Inbound__Imap__Host</c> is set): every poll interval, each message not
-/// yet handled is handed to <see cref="IInboundMail"/>, then moved to <c>ProcessedFolder</c> or flagged <c>\Seen</c>. A
-/// message is marked only after its outcome was stored, so a failure leaves it for the next poll. Connection failures are
+/// Reads replies from a mailbox (on when <c>Email__Inbound__Imap__Host</c> is set): every poll interval, or at once when
+/// the server supports IDLE and reports new mail, each message not yet handled is handed to <see cref="IInboundMail"/>,
+/// then moved to <c>ProcessedFolder</c> or flagged <c>\Seen</c>. A message is marked only after its outcome was stored,
+/// so a failure leaves it for the next poll. Connection failures are
 /// logged (never the password) and retried with a backoff that doubles up to <c>MaxBackoff</c>; the server keeps running.
 /// Several servers polling one mailbox may each hand over the same message: that is harmless, as the handler ignores a
 /// Message-ID it has seen, and no lock is taken for it.
@@ -37,9 +38,7 @@ internal sealed class ImapPoller(
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await PollAsync(folder, processed, stoppingToken);
-                    await Task.Delay(o.PollInterval, clock, stoppingToken);
-                    // NOOP lets the server report new messages and fails fast on a dead connection.
-                    await client.NoOpAsync(stoppingToken);
+                    await WaitForMailAsync(client, folder, o.PollInterval, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -62,6 +61,31 @@ internal sealed class ImapPoller(
                 }
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, o.MaxBackoff.Ticks));
             }
+        }
+    }
+
+    /// <summary>
+    /// Waits one poll interval. With IDLE (RFC 2177) the server reports a new message at once and the wait ends early;
+    /// without it, NOOP after the wait lets the server report them. Either fails fast on a dead connection.
+    /// </summary>
+    private async Task WaitForMailAsync(ImapClient client, IMailFolder folder, TimeSpan interval, CancellationToken ct)
+    {
+        if (!client.Capabilities.HasFlag(ImapCapabilities.Idle))
+        {
+            await Task.Delay(interval, clock, ct);
+            await client.NoOpAsync(ct);
+            return;
+        }
+        using var done = new CancellationTokenSource(interval, clock);
+        void OnNewMail(object? sender, EventArgs e) => done.Cancel();
+        folder.CountChanged += OnNewMail;
+        try
+        {
+            await client.IdleAsync(done.Token, ct);
+        }
+        finally
+        {
+            folder.CountChanged -= OnNewMail;
         }
     }
 

@@ -26,7 +26,7 @@ public abstract class ImapPollerTests(StorageProvider provider) : IAsyncLifetime
         if (_dovecot is not null) await _dovecot.DisposeAsync();
     }
 
-    private TransportApp StartApp(string? processedFolder = null)
+    private TransportApp StartApp(string? processedFolder = null, string pollInterval = "00:00:00.2")
     {
         var app = new TransportApp(provider, new Dictionary<string, string?>
         {
@@ -35,8 +35,8 @@ public abstract class ImapPollerTests(StorageProvider provider) : IAsyncLifetime
             ["Email:Inbound:Imap:Security"] = "None",
             ["Email:Inbound:Imap:User"] = Dovecot.User,
             ["Email:Inbound:Imap:Password"] = Dovecot.Password,
-            ["Email:Inbound:Imap:PollInterval"] = "00:00:00.2",
-            ["Email:Inbound:Imap:MaxBackoff"] = "00:00:01",
+            ["Email:Inbound:Imap:PollInterval"] = pollInterval,
+            ["Email:Inbound:Imap:MaxBackoff"] = TimeSpan.Parse(pollInterval, System.Globalization.CultureInfo.InvariantCulture) > TimeSpan.FromSeconds(1) ? pollInterval : "00:00:01",
             ["Email:Inbound:Imap:ProcessedFolder"] = processedFolder,
         }, new RecordingInboundMail());
         _apps.Add(app);
@@ -113,6 +113,18 @@ public abstract class ImapPollerTests(StorageProvider provider) : IAsyncLifetime
         var processed = await client.GetFolderAsync("Processed");
         await processed.OpenAsync(FolderAccess.ReadOnly);
         Assert.Equal(1, processed.Count);
+    }
+
+    [DovecotFact]
+    public async Task Idle_NewMessage_HandledLongBeforeThePollInterval()
+    {
+        var app = StartApp(pollInterval: "00:10:00");
+        await Task.Delay(2000); // connected, first poll done, idling
+
+        var reply = await DeliverAsync();
+
+        await app.Inbound.WaitForAsync(1, Arrival);
+        Assert.Equal(reply.MessageId, MessageId(Assert.Single(app.Inbound.Received).Raw));
     }
 
     [DovecotFact]
