@@ -175,6 +175,23 @@ say "PostgreSQL listens on 127.0.0.1:$port"
 export APPROVALS_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Password=postgres"
 
 # ---------------------------------------------------------------------------------------------
+# Dovecot for the IMAP tests: they start throwaway servers of their own (the package's service must not start).
+# Without it (not root, no apt-get) those tests are reported as skipped.
+# ---------------------------------------------------------------------------------------------
+if [ ! -x /usr/sbin/dovecot ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "Installing Dovecot (apt-get)"
+    policy_added=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod +x /usr/sbin/policy-rc.d
+        policy_added=1
+    fi
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends dovecot-imapd; } >&2 || true
+    [ "$policy_added" -eq 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+[ -x /usr/sbin/dovecot ] || echo "test.sh: Dovecot is missing (/usr/sbin/dovecot): the IMAP tests are skipped; install Debian's 'dovecot-imapd'" >&2
+
+# ---------------------------------------------------------------------------------------------
 # Run every test project; keep going when one fails.
 # ---------------------------------------------------------------------------------------------
 [ "${#projects[@]}" -gt 0 ] || echo "test.sh: no test projects under tests/" >&2

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Approvals.Server.Auth;
 using Approvals.Server.Email;
+using Approvals.Server.Email.Transports;
 using Approvals.Server.Features.Auth;
 using Approvals.Server.Features.Calendars;
 using Approvals.Server.Features.Cases;
@@ -64,6 +65,7 @@ builder.Services.AddEngineLimits();
 builder.Services.AddApprovalsJobs();
 builder.Services.AddApprovalsEvents();
 builder.Services.AddEmailDecisions();
+builder.Services.AddInboundMailTransports();
 builder.Services.AddApprovalsOpenApi();
 builder.Services.WithoutContentTypeRouting();
 

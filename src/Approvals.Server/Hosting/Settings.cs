@@ -1,5 +1,6 @@
 using Approvals.Server.Auth;
 using Approvals.Server.Email;
+using Approvals.Server.Email.Transports;
 using Approvals.Server.Features.Directory;
 using Approvals.Server.Features.Examples;
 using Approvals.Server.Jobs;
@@ -23,6 +24,9 @@ public static class Settings
         services.AddOptions<AppOptions>().BindConfiguration(AppOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<EmailDecisionOptions>().BindConfiguration(EmailDecisionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<InboundMailOptions>().BindConfiguration(InboundMailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<InboundTransportOptions>().BindConfiguration(InboundTransportOptions.Section)
+            .Configure<IConfiguration>((o, config) => o.ReplyAddress = config["Email:ReplyAddress"])
+            .ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 }

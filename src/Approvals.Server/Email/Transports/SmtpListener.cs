@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Options;
+using SmtpServer;
+
+namespace Approvals.Server.Email.Transports;
+
+/// <summary>
+/// The built-in SMTP listener for replies (on when <c>Email__Inbound__SmtpPort</c> is set). It is meant to sit behind
+/// the organisation's MX or relay, which forwards mail for the reply addresses to it; it takes no mail for any other
+/// address, advertises and enforces <c>Email__Inbound__MaxBytes</c>, and serves at most <c>MaxSessions</c> at once.
+/// </summary>
+internal sealed class SmtpListener(
+    IServiceProvider services, IOptions<InboundTransportOptions> options, ILogger<SmtpListener> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        if (o.SmtpPort is not { } port) return;
+        InboundMailCheck.EnsureHandler(services, "Email:Inbound:SmtpPort");
+        var store = ActivatorUtilities.CreateInstance<SmtpReplyStore>(services);
+        using var listeners = new BoundedListenerFactory(o.MaxSessions);
+        var serverOptions = new SmtpServerOptionsBuilder()
+            .ServerName(ReplyAddressPattern.TryParse(o.ReplyAddress)!.Suffix[1..])
+            .Endpoint(e => e.Endpoint(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(o.SmtpBind), port)).SessionTimeout(o.SmtpSessionTimeout))
+            .MaxMessageSize(o.MaxBytes, MaxMessageSizeHandling.Strict)
+            .Build();
+        var provider = new SmtpServer.ComponentModel.ServiceProvider();
+        provider.Add((SmtpServer.Storage.IMessageStore)store);
+        provider.Add((SmtpServer.Storage.IMailboxFilter)store);
+        provider.Add(listeners);
+        var server = new SmtpServer.SmtpServer(serverOptions, provider);
+        log.LogInformation("SMTP listener for replies on {Bind}:{Port} (at most {MaxBytes} bytes a message)", o.SmtpBind, port, o.MaxBytes);
+        await server.StartAsync(stoppingToken);
+    }
+}
+
+/// <summary>A transport without a handler would take mail and lose it: refuse to start instead.</summary>
+internal static class InboundMailCheck
+{
+    public static void EnsureHandler(IServiceProvider services, string setting)
+    {
+        if (services.GetService<IServiceProviderIsService>()?.IsService(typeof(IInboundMail)) != true)
+            throw new InvalidOperationException($"{setting} is set, but this build has no handler for inbound mail (IInboundMail).");
+    }
+}

@@ -1,0 +1,166 @@
+using System.Text;
+using Approvals.Server.Email;
+using Approvals.Server.Tests.Infrastructure;
+using MailKit.Net.Smtp;
+using MimeKit;
+
+namespace Approvals.Server.Tests.Email.Transports;
+
+/// <summary>Replies sent over real SMTP to the built-in listener, which hands them to the inbound handler.</summary>
+public abstract class SmtpListenerTests(StorageProvider provider) : IAsyncLifetime
+{
+    private const int MaxBytes = 20_000;
+    private readonly int _port = TransportApp.FreePort();
+    private TransportApp _app = null!;
+
+    private RecordingInboundMail Inbound => _app.Inbound;
+
+    public Task InitializeAsync()
+    {
+        _app = new TransportApp(provider, new Dictionary<string, string?>
+        {
+            ["Email:ReplyAddress"] = "approvals+{token}@example.org",
+            ["Email:Inbound:SmtpPort"] = _port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Email:Inbound:MaxBytes"] = MaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Email:Inbound:MaxSessions"] = "2",
+            ["Email:Inbound:AuthServId"] = "mx.example.org",
+        }, new RecordingInboundMail()).Started();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private static MimeMessage Reply(string to, string body = "Approved - checked the documents", params (string Name, string Value)[] headers)
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("reviewer@example.org"));
+        message.To.Add(MailboxAddress.Parse(to));
+        message.Subject = "Re: Purchase request";
+        message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId("client.example.org");
+        foreach (var (name, value) in headers) message.Headers.Add(name, value);
+        message.Body = new TextPart("plain") { Text = body };
+        return message;
+    }
+
+    private async Task SendAsync(MimeMessage message)
+    {
+        using var client = new SmtpClient();
+        await client.ConnectAsync("127.0.0.1", _port, MailKit.Security.SecureSocketOptions.None);
+        await client.SendAsync(message);
+        await client.DisconnectAsync(quit: true);
+    }
+
+    [Fact]
+    public async Task Send_ToReplyAddress_HandlerGetsTheMessage()
+    {
+        var reply = Reply("approvals+tok3n@Example.org");
+        await SendAsync(reply);
+
+        await Inbound.WaitForAsync(1, TimeSpan.FromSeconds(10));
+        var (raw, source) = Assert.Single(Inbound.Received);
+        Assert.Equal(InboundSource.Smtp, source);
+        var received = MimeMessage.Load(new MemoryStream(raw));
+        Assert.Equal(reply.MessageId, received.MessageId);
+        Assert.Equal("Approved - checked the documents", received.TextBody?.Trim());
+    }
+
+    [Fact]
+    public async Task Data_DotStuffedLines_HandlerGetsTheSenderBytes()
+    {
+        const string message = "From: reviewer@example.org\r\nTo: approvals+abc@example.org\r\nSubject: Re: task\r\n" +
+                               "Message-ID: <dots@client.example.org>\r\n\r\nApproved\r\n.a line that starts with a dot\r\n\r\n> quoted\r\n";
+        await using var smtp = await RawSmtp.ConnectAsync(_port);
+        Assert.StartsWith("220", await smtp.ReplyAsync());
+        Assert.StartsWith("250", await smtp.SendAsync("EHLO client.example.org"));
+        Assert.StartsWith("250", await smtp.SendAsync("MAIL FROM:<reviewer@example.org>"));
+        Assert.StartsWith("250", await smtp.SendAsync("RCPT TO:<approvals+abc@example.org>"));
+        Assert.StartsWith("354", await smtp.SendAsync("DATA"));
+        var answer = await smtp.SendAsync(message.Replace("\r\n.", "\r\n..", StringComparison.Ordinal) + ".");
+
+        Assert.StartsWith("250", answer);
+        Assert.Equal(message, Encoding.Latin1.GetString(Assert.Single(Inbound.Received).Raw));
+    }
+
+    [Fact]
+    public async Task Rcpt_AddressNotOfTheReplyShape_Refused550()
+    {
+        var error = await Assert.ThrowsAsync<SmtpCommandException>(() => SendAsync(Reply("postmaster@example.org")));
+
+        Assert.Equal(SmtpErrorCode.RecipientNotAccepted, error.ErrorCode);
+        Assert.Equal(550, (int)error.StatusCode);
+        Assert.Empty(Inbound.Received);
+    }
+
+    [Fact]
+    public async Task Send_OverMaxBytes_RefusedAndNotHandled()
+    {
+        using (var client = new SmtpClient())
+        {
+            await client.ConnectAsync("127.0.0.1", _port, MailKit.Security.SecureSocketOptions.None);
+            Assert.Equal((uint)MaxBytes, client.MaxSize); // advertised with SIZE
+            await client.DisconnectAsync(true);
+        }
+
+        // A client that ignores SIZE and sends anyway: the listener stops it while reading DATA.
+        await using var smtp = await RawSmtp.ConnectAsync(_port);
+        await smtp.ReplyAsync();
+        await smtp.SendAsync("EHLO client.example.org");
+        await smtp.SendAsync("MAIL FROM:<reviewer@example.org>");
+        await smtp.SendAsync("RCPT TO:<approvals+abc@example.org>");
+        Assert.StartsWith("354", await smtp.SendAsync("DATA"));
+        var line = new string('x', 998) + "\r\n";
+        await smtp.WriteAsync(Encoding.ASCII.GetBytes("Subject: big\r\n\r\n" + string.Concat(Enumerable.Repeat(line, 3 * MaxBytes / 1000))));
+        var answer = await smtp.SendAsync(".");
+
+        Assert.StartsWith("552", answer);
+        Assert.Empty(Inbound.Received);
+    }
+
+    [Fact]
+    public async Task Send_HandlerFails_TemporaryErrorThenRedeliveryHandled()
+    {
+        var reply = Reply("approvals+tok3n@example.org");
+        Inbound.FailNext(1);
+
+        var error = await Assert.ThrowsAsync<SmtpCommandException>(() => SendAsync(reply));
+        Assert.Equal(451, (int)error.StatusCode);
+        Assert.Empty(Inbound.Received);
+
+        await SendAsync(reply); // the sending server's retry
+        await Inbound.WaitForAsync(1, TimeSpan.FromSeconds(10));
+        Assert.Equal(reply.MessageId, MimeMessage.Load(new MemoryStream(Assert.Single(Inbound.Received).Raw)).MessageId);
+    }
+
+    [Fact]
+    public async Task Send_AuthenticationResultsClaimingOurId_Removed()
+    {
+        await SendAsync(Reply("approvals+tok3n@example.org", "Approved",
+            ("Authentication-Results", "mx.example.org; dmarc=pass header.from=example.org"),
+            ("Authentication-Results", "(forged) MX.Example.org 1; spf=pass"),
+            ("Authentication-Results", "other.example.net; spf=fail smtp.mailfrom=example.org")));
+
+        await Inbound.WaitForAsync(1, TimeSpan.FromSeconds(10));
+        var received = MimeMessage.Load(new MemoryStream(Assert.Single(Inbound.Received).Raw));
+        var kept = received.Headers.Where(h => h.Field == "Authentication-Results").Select(h => h.Value.Trim()).ToList();
+        Assert.Equal(["other.example.net; spf=fail smtp.mailfrom=example.org"], kept);
+    }
+
+    [Fact]
+    public async Task Connect_MoreThanMaxSessions_WaitsForAFreeSlot()
+    {
+        await using var first = await RawSmtp.ConnectAsync(_port);
+        await using var second = await RawSmtp.ConnectAsync(_port);
+        Assert.StartsWith("220", await first.ReplyAsync());
+        Assert.StartsWith("220", await second.ReplyAsync());
+
+        await using var third = await RawSmtp.ConnectAsync(_port);
+        Assert.False(await third.SpokeWithinAsync(TimeSpan.FromSeconds(1)));
+
+        Assert.StartsWith("221", await first.SendAsync("QUIT"));
+        Assert.StartsWith("220", await third.ReplyAsync());
+    }
+}
+
+public sealed class SmtpListenerTestsSqlite() : SmtpListenerTests(StorageProvider.Sqlite);
+
+public sealed class SmtpListenerTestsPostgreSql() : SmtpListenerTests(StorageProvider.PostgreSql);
