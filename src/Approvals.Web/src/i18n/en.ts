@@ -76,6 +76,7 @@ export const en = {
   'case.changesBy': 'Asked at: {who}.',
   'case.outcome': 'Outcome',
   'case.fault': 'This case stopped at {activity}: {message}',
+  'case.diagramFocus': 'Show the current stage',
   'case.legend.done': 'Done',
   'case.legend.active': 'Active',
   'case.legend.waiting': 'Not reached',
@@ -258,6 +259,9 @@ export const en = {
   'admin.calendarJson': 'Definition (JSON)',
   'admin.newCalendar': 'New calendar',
   'admin.saved': 'Saved.',
+  'admin.editor': 'Selected entry',
+  'admin.noGroups': 'No groups yet.',
+  'admin.noCalendars': 'No calendars yet.',
   'admin.select': 'Select an entry to edit it, or create a new one.',
 
   'port.Approved': 'Approved',
