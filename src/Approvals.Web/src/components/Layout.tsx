@@ -1,4 +1,5 @@
-import { NavLink, Outlet } from 'react-router';
+import { useEffect, useRef } from 'react';
+import { NavLink, Outlet, useLocation } from 'react-router';
 import { t } from '../i18n';
 import { can, type Me } from '../api/session';
 
@@ -20,7 +21,20 @@ function Links({ me }: { me: Me }) {
   );
 }
 
+/** After a move to another page, focus goes to the page itself (as after a full page load), so keyboard and
+ * screen-reader users start reading at the new content instead of staying on the link they pressed. */
+function useFocusOnNavigation() {
+  const { pathname } = useLocation();
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) { first.current = false; return; }
+    document.getElementById('content')?.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  }, [pathname]);
+}
+
 export function Layout({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
+  useFocusOnNavigation();
   return (
     <div className="shell">
       <a className="skip-link" href="#content">{t('nav.skip')}</a>
