@@ -8,16 +8,33 @@ function initials(me: Me) {
   return (parts[0]?.[0] ?? '') + (parts[1]?.[0] ?? '');
 }
 
+/** The pages this person may open, in menu order. */
+function pagesFor(me: Me): { to: string; label: string }[] {
+  return [
+    can.review(me) && { to: '/inbox', label: t('nav.inbox') },
+    { to: '/cases', label: t('nav.myCases') },
+    can.request(me) && { to: '/start', label: t('nav.start') },
+    can.design(me) && { to: '/workflows', label: t('nav.workflows') },
+    can.design(me) && { to: '/dashboard', label: t('nav.dashboard') },
+    can.admin(me) && { to: '/admin', label: t('nav.admin') },
+  ].filter((x): x is { to: string; label: string } => !!x);
+}
+
 function Links({ me }: { me: Me }) {
+  return <>{pagesFor(me).map((p) => <NavLink key={p.to} className="nav-link" to={p.to}>{p.label}</NavLink>)}</>;
+}
+
+/** Phones: up to three links fit in the top bar; more (designers, administrators) go behind a menu button,
+ * a native disclosure, so no link is ever pushed past the edge or the bar grows three lines tall. */
+function PhoneMenu({ me }: { me: Me }) {
+  const menu = useRef<HTMLDetailsElement>(null);
+  const { pathname } = useLocation();
+  useEffect(() => { if (menu.current) menu.current.open = false; }, [pathname]);
   return (
-    <>
-      {can.review(me) && <NavLink className="nav-link" to="/inbox">{t('nav.inbox')}</NavLink>}
-      <NavLink className="nav-link" to="/cases">{t('nav.myCases')}</NavLink>
-      {can.request(me) && <NavLink className="nav-link" to="/start">{t('nav.start')}</NavLink>}
-      {can.design(me) && <NavLink className="nav-link" to="/workflows">{t('nav.workflows')}</NavLink>}
-      {can.design(me) && <NavLink className="nav-link" to="/dashboard">{t('nav.dashboard')}</NavLink>}
-      {can.admin(me) && <NavLink className="nav-link" to="/admin">{t('nav.admin')}</NavLink>}
-    </>
+    <details className="topbar-menu" ref={menu}>
+      <summary className="btn btn-ghost btn-sm">{t('nav.openMenu')}</summary>
+      <nav aria-label={t('nav.menu')} className="topbar-menu-list"><Links me={me} /></nav>
+    </details>
   );
 }
 
@@ -54,7 +71,9 @@ export function Layout({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
       </aside>
       <header className="topbar">
         <NavLink to="/" className="brand"><span className="brand-mark" aria-hidden>✓</span></NavLink>
-        <nav aria-label={t('nav.menu')}><Links me={me} /></nav>
+        {pagesFor(me).length <= 3
+          ? <nav aria-label={t('nav.menu')}><Links me={me} /></nav>
+          : <PhoneMenu me={me} />}
         <button className="btn btn-ghost btn-sm" onClick={onSignOut}>{t('nav.signOut')}</button>
       </header>
       <main className="main" id="content" tabIndex={-1}>

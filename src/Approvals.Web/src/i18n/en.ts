@@ -10,6 +10,7 @@ export const en = {
   'nav.signOut': 'Sign out',
   'nav.skip': 'Skip to content',
   'nav.menu': 'Main navigation',
+  'nav.openMenu': 'Menu',
 
   'common.loading': 'Loading…',
   'common.retry': 'Try again',
