@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Approvals.Server.Auth;
+using Approvals.Server.Email;
 using Approvals.Server.Features.Auth;
 using Approvals.Server.Features.Calendars;
 using Approvals.Server.Features.Cases;
@@ -9,6 +10,7 @@ using Approvals.Server.Features.Health;
 using Approvals.Server.Features.Reports;
 using Approvals.Server.Features.Schema;
 using Approvals.Server.Features.Tasks;
+using Approvals.Server.Features.Templates;
 using Approvals.Server.Features.Workflows;
 using Approvals.Server.Hosting;
 using Approvals.Server.Http;
@@ -61,6 +63,7 @@ builder.Services.AddScoped<CaseStore>();
 builder.Services.AddEngineLimits();
 builder.Services.AddApprovalsJobs();
 builder.Services.AddApprovalsEvents();
+builder.Services.AddApprovalsEmail();
 builder.Services.AddApprovalsOpenApi();
 builder.Services.WithoutContentTypeRouting();
 
@@ -90,6 +93,7 @@ api.MapWorkflowEndpoints();
 api.MapCalendarEndpoints();
 api.MapEventEndpoints();
 api.MapReportEndpoints();
+api.MapTemplateEndpoints();
 
 // Anything else under /api is an unknown route: a 404 problem for a signed-in caller. Anonymous callers are
 // told 401 first, whatever they asked for.
