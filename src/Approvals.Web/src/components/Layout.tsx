@@ -16,6 +16,7 @@ function pagesFor(me: Me): { to: string; label: string }[] {
     can.request(me) && { to: '/start', label: t('nav.start') },
     can.design(me) && { to: '/workflows', label: t('nav.workflows') },
     can.design(me) && { to: '/dashboard', label: t('nav.dashboard') },
+    can.design(me) && { to: '/templates', label: t('nav.templates') },
     can.admin(me) && { to: '/admin', label: t('nav.admin') },
   ].filter((x): x is { to: string; label: string } => !!x);
 }
