@@ -11,6 +11,7 @@ using Approvals.Server.Features.Health;
 using Approvals.Server.Features.Reports;
 using Approvals.Server.Features.Schema;
 using Approvals.Server.Features.Tasks;
+using Approvals.Server.Features.Templates;
 using Approvals.Server.Features.Workflows;
 using Approvals.Server.Hosting;
 using Approvals.Server.Http;
@@ -66,6 +67,7 @@ builder.Services.AddApprovalsJobs();
 builder.Services.AddApprovalsEvents();
 builder.Services.AddEmailDecisions();
 builder.Services.AddInboundMailTransports();
+builder.Services.AddApprovalsEmail();
 builder.Services.AddApprovalsOpenApi();
 builder.Services.WithoutContentTypeRouting();
 
@@ -96,6 +98,7 @@ api.MapCalendarEndpoints();
 api.MapEventEndpoints();
 api.MapReportEndpoints();
 app.MapEmailDecisions(api);
+api.MapTemplateEndpoints();
 
 // Anything else under /api is an unknown route: a 404 problem for a signed-in caller. Anonymous callers are
 // told 401 first, whatever they asked for.

@@ -2,7 +2,7 @@
 // run: a requester starts a case on it and the two reviewers approve it from their inboxes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiAs, decideFromInbox, DESKTOP, launchBrowser, newPage, PHONE, shot, signIn, startServer } from './harness.mjs';
+import { apiAs, decideFromInbox, DESKTOP, launchBrowser, newPage, newWorkflowPage, PHONE, shot, signIn, startServer } from './harness.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
@@ -32,13 +32,7 @@ async function select(page, id) {
 
 describe('workflow designer in the browser', () => {
   test('Designer_TwoStageWorkflowDrawnAndPublished_RunsToApproved', async () => {
-    const page = await newPage(browser, server.base, DESKTOP);
-    await signIn(page, 'designer@example.org');
-    await page.goto('/workflows');
-    await page.getByLabel(/Key/).fill('two-stage');
-    await page.getByRole('button', { name: 'New workflow' }).click();
-    await page.waitForURL(/\/workflows\/two-stage\/design$/);
-    await page.locator('.react-flow__node[data-id="start"]').waitFor();
+    const page = await newWorkflowPage(browser, server.base, 'two-stage');
 
     await dropActivity(page, 'Review', 0.15, 0.12);
     await dropActivity(page, 'Review', 0.6, 0.12);

@@ -103,6 +103,18 @@ export async function signOut(page) {
   await page.evaluate(() => sessionStorage.clear());
 }
 
+/** Signs in as the demo designer in a fresh desktop window and opens a new workflow `key` in the designer. */
+export async function newWorkflowPage(browser, base, key) {
+  const page = await newPage(browser, base, DESKTOP);
+  await signIn(page, 'designer@example.org');
+  await page.goto('/workflows');
+  await page.getByLabel(/Key/).fill(key);
+  await page.getByLabel(/Key/).press('Enter');
+  await page.waitForURL(new RegExp(`/workflows/${key}/design$`));
+  await page.locator('.react-flow__node[data-id="start"]').waitFor();
+  return page;
+}
+
 /** Direct API calls for set-up and checks (the browser does the acting). */
 export async function apiAs(base, email, password = PASSWORD) {
   const r = await fetch(`${base}/api/auth/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }) });

@@ -185,7 +185,7 @@ internal sealed partial class CaseRun(WorkflowDefinition def, CaseState state, I
         {
             Audit(AuditActions.CaseCompleted, activityId, actor: Actors.System,
                 details: new JsonObject { ["outcome"] = outcome?.ToString(), ["status"] = status.ToString() });
-            Notify("CaseCompleted", "case-completed", null, [state.Requester], activityId, null);
+            Notify("CaseCompleted", outcome == CaseOutcome.Rejected ? "case-rejected" : "case-approved", null, [state.Requester], activityId, null);
         }
     }
 

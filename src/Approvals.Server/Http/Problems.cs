@@ -3,8 +3,13 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Approvals.Server.Http;
 
-/// <summary>One fault: the field, JSON path or activity at fault, a sentence for people, and a stable code.</summary>
-public sealed record ApiError(string? Field, string Message, string? Code = null, string? ActivityId = null);
+/// <summary>
+/// One fault: the field, JSON path or activity at fault, a sentence for people, and a stable code; <see cref="Line"/> and
+/// <see cref="Column"/> (1-based, only present for faults in a text such as a template) say where in it.
+/// </summary>
+public sealed record ApiError(string? Field, string Message, string? Code = null, string? ActivityId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Line = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Column = null);
 
 /// <summary>
 /// The body of every error answer (RFC 7807 <c>application/problem+json</c>) as the OpenAPI document shows it;

@@ -35,6 +35,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerSche
         row.Version = 1;
         await db.SaveChangesAsync(ct);
         await ScheduleTimersAsync(row.Id, step, ct);
+        Email.OutboxNudge.After(db, step);
         return row;
     }
 
@@ -138,6 +139,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerSche
                 beforeSave?.Invoke(row, step, workflow);
                 await db.SaveChangesAsync(ct);
                 await ScheduleTimersAsync(row.Id, step, ct);
+                Email.OutboxNudge.After(db, step);
                 return (row, step);
             }
             catch (Exception ex) when (attempt < MaxAttempts && IsLostRace(ex))

@@ -15,6 +15,7 @@ import { MyCases } from './pages/MyCases';
 const StartCase = lazy(() => import('./pages/StartCase').then((m) => ({ default: m.StartCase })));
 const Workflows = lazy(() => import('./pages/Workflows').then((m) => ({ default: m.Workflows })));
 const Admin = lazy(() => import('./pages/Admin').then((m) => ({ default: m.Admin })));
+const Templates = lazy(() => import('./pages/Templates').then((m) => ({ default: m.Templates })));
 const Dashboard = lazy(() => import('./pages/Dashboard').then((m) => ({ default: m.Dashboard })));
 const Designer = lazy(() => import('./designer/Designer').then((m) => ({ default: m.Designer })));
 
@@ -48,6 +49,8 @@ export function App() {
                 <Route path="workflows" element={<Workflows />} />
                 <Route path="dashboard" element={<Dashboard />} />
                 <Route path="admin" element={<Admin />} />
+                <Route path="templates" element={<Templates />} />
+                <Route path="templates/:name" element={<Templates />} />
                 <Route path="*" element={<div className="page"><Empty title={t('common.notFound')} /></div>} />
               </Route>
               {/* The designer takes the whole window; its toolbar leads back to the workflows. */}

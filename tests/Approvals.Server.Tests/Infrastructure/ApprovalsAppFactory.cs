@@ -109,6 +109,9 @@ public class ApprovalsAppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Auth:SigningKey", SigningKey);
         // Timer tests move the fake clock and then sweep: a timer is overdue as soon as it is due.
         builder.UseSetting("Jobs:OverdueAfter", "00:00:00");
+        // Outbound mail appends EmailSent lines to histories in the background: off unless a test asks for it
+        // (Email:Dispatch=true), so tests that count or tamper with audit rows see only what they did.
+        builder.UseSetting("Email:Dispatch", "false");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {

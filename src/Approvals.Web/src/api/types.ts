@@ -16,6 +16,7 @@ export type WorkflowItem = ItemOf<Ok<'/api/workflows', 'get'>>;
 export type WorkflowView = Ok<'/api/workflows/{key}', 'get'>;
 export type UserView = ItemOf<Ok<'/api/directory/users', 'get'>>;
 export type Person = ItemOf<Ok<'/api/people', 'get'>>;
+export type TemplateView = Ok<'/api/templates/{name}', 'get'>;
 export type StageReport = Ok<'/api/reports/stages', 'get'>;
 export type StageStats = StageReport['stages'][number];
 

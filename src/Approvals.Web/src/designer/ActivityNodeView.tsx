@@ -1,6 +1,7 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { hasInPort, OUT_PORTS, type ActivityNode } from './model';
 import { t, isKey } from '../i18n';
+import { portLabel, useKeyboardConnect } from './keyboardConnect';
 
 const ICONS: Record<string, string> = { Start: '▶', Review: '✓', Decision: '◆', Fork: '⑂', Join: '⊕', Notify: '✉', Wait: '⏱', End: '■' };
 
@@ -20,12 +21,17 @@ function summary(a: ActivityNode['data']['activity']): string | undefined {
   return undefined;
 }
 
-/** One activity on the canvas: its ports are React Flow handles named after the definition's ports. */
-export function ActivityNodeView({ data, selected }: NodeProps<ActivityNode>) {
+/** One activity on the canvas: its ports are React Flow handles named after the definition's ports. In the
+ * designer each out port is also a button that picks the port up for a keyboard connection (keyboardConnect.tsx). */
+export function ActivityNodeView({ id, data, selected }: NodeProps<ActivityNode>) {
   const a = data.activity;
   const outs = OUT_PORTS[a.type] ?? [];
   const typeKey = `type.${a.type}`;
-  const cls = ['af-node', `af-${a.type.toLowerCase()}`, data.status ? `af-${data.status}` : '', data.errors?.length ? 'af-invalid' : '', selected ? 'af-selected' : ''].join(' ');
+  const keyboard = useKeyboardConnect();
+  const pending = keyboard?.pending;
+  const name = String(a.name ?? a.id);
+  const canTake = !!pending && pending.source !== id && hasInPort(a.type);
+  const cls = ['af-node', `af-${a.type.toLowerCase()}`, data.status ? `af-${data.status}` : '', data.errors?.length ? 'af-invalid' : '', selected ? 'af-selected' : '', canTake ? 'af-can-take' : ''].join(' ');
   const heat = data.heat;
   return (
     <div className={cls} data-testid={`node-${a.id}`} title={data.errors?.join('\n')}
@@ -36,13 +42,24 @@ export function ActivityNodeView({ data, selected }: NodeProps<ActivityNode>) {
         <span className="af-type">{isKey(typeKey) ? t(typeKey) : a.type}</span>
         {data.errors?.length ? <span className="af-err" aria-label={data.errors.join('; ')}>{data.errors.length}</span> : null}
       </div>
-      <div className="af-name">{a.name ?? a.id}</div>
+      <div className="af-name">{name}</div>
       {summary(a) && <div className="af-sub">{summary(a)}</div>}
+      {canTake && (
+        <button type="button" className="af-connect-here nokey nodrag" onClick={() => keyboard.drop(id)}
+          aria-label={t('designer.connectHereLabel', { port: portLabel(pending.port), from: pending.sourceName, name })}>
+          {t('designer.connectHere')}
+        </button>
+      )}
       {outs.length > 0 && (
         <div className="af-ports">
           {outs.map((p) => (
-            <div className="af-port" key={p}>
-              <span>{p === 'ChangesRequested' ? 'Changes' : p}</span>
+            <div className={`af-port${pending?.source === id && pending.port === p ? ' af-port-held' : ''}`} key={p}>
+              {keyboard ? (
+                <button type="button" className="af-port-key nokey nodrag" data-port-key={`${id}:${p}`} aria-pressed={pending?.source === id && pending.port === p}
+                  aria-label={t('designer.connectPort', { port: portLabel(p), name })} onClick={() => keyboard.pick({ source: id, port: p })}>
+                  {portLabel(p)}
+                </button>
+              ) : <span>{portLabel(p)}</span>}
               <Handle type="source" position={Position.Right} id={p} className={`af-handle af-port-${p}`} />
             </div>
           ))}

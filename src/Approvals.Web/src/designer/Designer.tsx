@@ -8,7 +8,8 @@ import './flow.css';
 import './designer.css';
 import { api, call, toProblem } from '../api/client';
 import type { Activity, Definition } from '../api/types';
-import { t } from '../i18n';
+import { isKey, t } from '../i18n';
+import type { MessageKey } from '../i18n/en';
 import { ErrorState, Loading } from '../components/states';
 import { useToast } from '../components/toast';
 import { nodeTypes } from './ActivityNodeView';
@@ -19,6 +20,7 @@ import { DRAG_TYPE, Palette } from './Palette';
 import { activityOf, useValidation } from './useValidation';
 import { DesignerToolbar } from './DesignerToolbar';
 import { PortsEditor } from './PortsEditor';
+import { KeyboardConnectProvider, portLabel, useKeyboardConnectState, type PortRef } from './keyboardConnect';
 
 export function blankDefinition(key: string): Definition {
   return {
@@ -98,7 +100,12 @@ function DesignerCanvas() {
       const id = activityOf(e, definition);
       if (id) byActivity.set(id, [...(byActivity.get(id) ?? []), e.message]);
     }
-    return nodes.map((n) => (byActivity.has(n.id) ? { ...n, data: { ...n.data, errors: byActivity.get(n.id) } } : n));
+    // Each node is named for screen readers by its type and name ("Review: Legal check").
+    return nodes.map((n) => {
+      const a = n.data.activity;
+      const ariaLabel = `${isKey(`type.${a.type}`) ? t(`type.${a.type}` as MessageKey) : a.type}: ${a.name ?? a.id}`;
+      return { ...n, ariaLabel, data: byActivity.has(n.id) ? { ...n.data, errors: byActivity.get(n.id) } : n.data };
+    });
   }, [nodes, validation.errors, definition]);
 
   const selected = nodes.find((n) => n.selected);
@@ -120,7 +127,7 @@ function DesignerCanvas() {
     const r = wrapper.current?.getBoundingClientRect();
     const at = flow.screenToFlowPosition({ x: (r?.left ?? 0) + (r?.width ?? 600) / 2 - 100, y: (r?.top ?? 0) + (r?.height ?? 400) / 2 - 30 });
     // Below anything already there, so a keyboard-added activity never hides another.
-    while (nodes.some((n) => Math.abs(n.position.x - at.x) < 210 && Math.abs(n.position.y - at.y) < 120)) at.y += 130;
+    while (nodes.some((n) => Math.abs(n.position.x - at.x) < 210 && Math.abs(n.position.y - at.y) < 150)) at.y += 160;
     addAt(type, at);
   };
 
@@ -132,6 +139,19 @@ function DesignerCanvas() {
       return addEdge({ ...c, id: `${c.source}:${c.sourceHandle}->${c.target}:${c.targetHandle ?? 'In'}#${Date.now()}` }, kept) as ConnectionEdge[];
     });
   }, [nodes, setEdges]);
+
+  const describe = useCallback((id: string) => String(nodes.find((n) => n.id === id)?.data.activity.name ?? id), [nodes]);
+  const connectByKeyboard = useCallback((from: PortRef, target: string) => {
+    onConnect({ source: from.source, sourceHandle: from.port, target, targetHandle: 'In' });
+  }, [onConnect]);
+  const keyboard = useKeyboardConnectState(connectByKeyboard, describe);
+  const edgeWords = (e: ConnectionEdge) => ({ port: portLabel(e.sourceHandle ?? 'Done'), from: describe(e.source), to: describe(e.target) });
+  // Edges are focusable on the canvas; their names say where they lead, for screen readers.
+  const shownEdges = useMemo(() => edges.map((e) => ({ ...e, ariaLabel: t('designer.edgeLabel', edgeWords(e)) })),
+    [edges, describe]);
+  const onEdgesDelete = (removed: ConnectionEdge[]) => {
+    if (removed.length) keyboard.announce(removed.map((e) => t('designer.edgeRemoved', edgeWords(e))).join(' '));
+  };
 
   const updateActivity = (a: Activity) => {
     if (!selected) return;
@@ -196,13 +216,16 @@ function DesignerCanvas() {
       <div className="designer-body">
         {!readOnly && <Palette onAdd={addCentered} />}
         <div className="designer-canvas" ref={wrapper} onDrop={onDrop} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; }} data-testid="canvas">
-          <ReactFlow nodes={shownNodes} edges={edges} nodeTypes={nodeTypes} onNodesChange={onNodesChange} onEdgesChange={onEdgesChange}
-            onConnect={onConnect} deleteKeyCode={readOnly ? null : ['Delete', 'Backspace']} nodesDraggable={!readOnly} nodesConnectable={!readOnly}
+          <KeyboardConnectProvider value={readOnly ? null : keyboard.value}>
+          <ReactFlow nodes={shownNodes} edges={shownEdges} nodeTypes={nodeTypes} onNodesChange={onNodesChange} onEdgesChange={onEdgesChange}
+            onConnect={onConnect} onEdgesDelete={onEdgesDelete} ariaLabelConfig={ariaLabels()} deleteKeyCode={readOnly ? null : ['Delete', 'Backspace']} nodesDraggable={!readOnly} nodesConnectable={!readOnly}
             fitView fitViewOptions={{ padding: 0.15, maxZoom: 1 }} proOptions={{ hideAttribution: true }} minZoom={0.2} defaultEdgeOptions={{ type: 'smoothstep' }}>
             <Background gap={20} size={1} />
             <Controls />
             <MiniMap pannable zoomable className="designer-minimap" style={{ width: 160, height: 100 }} />
           </ReactFlow>
+          </KeyboardConnectProvider>
+          <div className="visually-hidden" role="status" aria-live="polite" data-testid="designer-announcer">{keyboard.message}</div>
         </div>
         <aside className="designer-panel" aria-label={t('designer.properties')}>
           {selected ? (
@@ -218,6 +241,14 @@ function DesignerCanvas() {
     </div>
   );
 }
+
+/** React Flow's own screen-reader texts, from the catalogue. */
+const ariaLabels = () => ({
+  'node.a11yDescription.default': t('designer.nodeHelp'),
+  'node.a11yDescription.keyboardDisabled': t('designer.nodeHelp'),
+  'node.a11yDescription.ariaLiveMessage': ({ direction, x, y }: { direction: string; x: number; y: number }) => t('designer.nodeMoved', { direction, x, y }),
+  'edge.a11yDescription.default': t('designer.edgeHelp'),
+});
 
 function download(name: string, text: string) {
   const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));

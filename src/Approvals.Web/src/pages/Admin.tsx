@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, call, Problem, toProblem } from '../api/client';
 import type { UserView } from '../api/types';
 import { t } from '../i18n';
@@ -23,6 +23,19 @@ function useSave() {
   return { problem, busy, save, reset: () => setProblem(null) };
 }
 
+/** On a phone the editor sits below a long list: bring it into view (and focus) when another entry is picked. */
+function useReveal<T extends HTMLElement>(selection: unknown) {
+  const ref = useRef<T>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) { first.current = false; return; }
+    if (selection === null || selection === undefined || !ref.current) return;
+    if (window.matchMedia('(max-width: 1000px)').matches) ref.current.scrollIntoView({ block: 'start' });
+    ref.current.focus({ preventScroll: true });
+  }, [selection]);
+  return ref;
+}
+
 export function Admin() {
   const [tab, setTab] = useState<Tab>('users');
   return (
@@ -43,6 +56,7 @@ export function Admin() {
 function Users() {
   const users = useAsync(async () => (await call(api.GET('/api/directory/users'))) as UserView[], []);
   const [editing, setEditing] = useState<UserView | 'new' | null>(null);
+  const editor = useReveal<HTMLElement>(editing);
   if (users.loading) return <Loading />;
   if (users.error) return <ErrorState error={users.error} onRetry={users.reload} />;
   return (
@@ -61,7 +75,7 @@ function Users() {
           ))}
         </ul>
       </section>
-      <aside className="card card-pad sticky-side">
+      <aside className="card card-pad sticky-side" ref={editor} tabIndex={-1} aria-label={t('admin.editor')}>
         {editing ? <UserForm key={editing === 'new' ? 'new' : editing.email} user={editing === 'new' ? null : editing} onSaved={() => { setEditing(null); users.reload(); }} />
           : <p className="subtle">{t('admin.select')}</p>}
       </aside>
@@ -115,6 +129,8 @@ function UserForm({ user, onSaved }: { user: UserView | null; onSaved: () => voi
 function Groups() {
   const groups = useAsync(async () => (await call(api.GET('/api/directory/groups'))) as { name: string; displayName?: string | null; members: string[] }[], []);
   const [name, setName] = useState('');
+  const [picked, setPicked] = useState(0);
+  const editor = useReveal<HTMLFormElement>(picked || null);
   const [members, setMembers] = useState('');
   const { problem, busy, save } = useSave();
   if (groups.loading) return <Loading />;
@@ -123,17 +139,17 @@ function Groups() {
     <div className="case-grid">
       <section className="card">
         <div className="card-head"><h2>{t('admin.groups')}</h2><button className="btn btn-sm btn-primary" onClick={() => { setName(''); setMembers(''); }}>{t('admin.newGroup')}</button></div>
-        {(groups.data ?? []).length === 0 ? <Empty title={t('admin.groups')} /> : (
+        {(groups.data ?? []).length === 0 ? <Empty title={t('admin.noGroups')} /> : (
           <ul className="list">{(groups.data ?? []).map((g) => (
             <li key={g.name}><button className="list-item" style={{ inlineSize: '100%', border: 0, background: 'none', font: 'inherit', textAlign: 'start', cursor: 'pointer' }}
-              onClick={() => { setName(g.name); setMembers(g.members.join('\n')); }}>
+              onClick={() => { setPicked((x) => x + 1); setName(g.name); setMembers(g.members.join('\n')); }}>
               <div className="grow"><div className="list-title mono">{g.name}</div><div className="list-meta"><span>{g.members.join(', ')}</span></div></div>
               <div className="list-end"><span className="badge badge-plain">{g.members.length}</span></div>
             </button></li>
           ))}</ul>
         )}
       </section>
-      <form className="card card-pad stack sticky-side" onSubmit={(e) => { e.preventDefault(); void save(() => call(api.PUT('/api/directory/groups/{name}', { params: { path: { name } }, body: { displayName: null, members: csv(members) } })), groups.reload); }}>
+      <form className="card card-pad stack sticky-side" ref={editor} tabIndex={-1} onSubmit={(e) => { e.preventDefault(); void save(() => call(api.PUT('/api/directory/groups/{name}', { params: { path: { name } }, body: { displayName: null, members: csv(members) } })), groups.reload); }}>
         <ProblemBanner problem={problem} shown={['name', 'members']} />
         <div className="field"><label htmlFor="g-name">{t('admin.groupName')}</label><input id="g-name" className="mono" value={name} onChange={(e) => setName(e.target.value)} /><FieldError problem={problem} field="name" /></div>
         <div className="field"><label htmlFor="g-members">{t('admin.members')}</label><textarea id="g-members" rows={8} value={members} onChange={(e) => setMembers(e.target.value)} /><FieldError problem={problem} field="members" /></div>
@@ -146,6 +162,8 @@ function Groups() {
 function Calendars() {
   const calendars = useAsync(async () => (await call(api.GET('/api/calendars'))) as Record<string, unknown>[], []);
   const [name, setName] = useState('');
+  const [picked, setPicked] = useState(0);
+  const editor = useReveal<HTMLFormElement>(picked || null);
   const [json, setJson] = useState('{\n  "timeZone": "UTC",\n  "workingDays": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"],\n  "workingHours": { "start": "09:00", "end": "17:00" },\n  "holidays": []\n}');
   const [parseError, setParseError] = useState<string>();
   const { problem, busy, save } = useSave();
@@ -160,19 +178,19 @@ function Calendars() {
     <div className="case-grid">
       <section className="card">
         <div className="card-head"><h2>{t('admin.calendars')}</h2></div>
-        {(calendars.data ?? []).length === 0 ? <Empty title={t('admin.calendars')} /> : (
+        {(calendars.data ?? []).length === 0 ? <Empty title={t('admin.noCalendars')} /> : (
           <ul className="list">{(calendars.data ?? []).map((c) => {
             const { name: n, ...rest } = c as { name: string };
             return (
               <li key={n}><button className="list-item" style={{ inlineSize: '100%', border: 0, background: 'none', font: 'inherit', textAlign: 'start', cursor: 'pointer' }}
-                onClick={() => { setName(n); setJson(JSON.stringify(rest, null, 2)); }}>
+                onClick={() => { setPicked((x) => x + 1); setName(n); setJson(JSON.stringify(rest, null, 2)); }}>
                 <div className="grow"><div className="list-title mono">{n}</div><div className="list-meta"><span>{String((rest as { timeZone?: string }).timeZone ?? '')}</span></div></div>
               </button></li>
             );
           })}</ul>
         )}
       </section>
-      <form className="card card-pad stack sticky-side" onSubmit={(e) => { e.preventDefault(); submit(); }}>
+      <form className="card card-pad stack sticky-side" ref={editor} tabIndex={-1} onSubmit={(e) => { e.preventDefault(); submit(); }}>
         <ProblemBanner problem={problem} shown={['name']} />
         <div className="field"><label htmlFor="c-name">{t('admin.calendarName')}</label><input id="c-name" className="mono" value={name} onChange={(e) => setName(e.target.value)} /><FieldError problem={problem} field="name" /></div>
         <div className="field"><label htmlFor="c-json">{t('admin.calendarJson')}</label><textarea id="c-json" className="mono" rows={12} value={json} onChange={(e) => setJson(e.target.value)} aria-invalid={!!parseError} />

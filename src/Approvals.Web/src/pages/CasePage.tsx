@@ -39,8 +39,9 @@ export function CasePage({ me }: { me: Me }) {
   const { taskId, caseId } = useParams();
   const state = useAsync(() => load(taskId, caseId), [taskId, caseId]);
   const current = state.data;
-  useLiveUpdates((e) => {
-    if (!e || !current || e.caseId === current.case.id || (e.taskId && e.taskId === current.task?.id)) state.reload();
+  useLiveUpdates((events) => {
+    const mine = (e: { caseId?: string; taskId?: string }) => !e.caseId || e.caseId === current?.case.id || (!!e.taskId && e.taskId === current?.task?.id);
+    if (!current || events.length === 0 || events.some(mine)) state.reload();
   });
 
   if (!current && state.loading) return <div className="page"><Loading /></div>;

@@ -68,7 +68,7 @@ export function Workflows() {
                   <Link className="list-item" to={`/workflows/${w.key}/design`}>
                     <div className="grow">
                       <div className="list-title">{w.name}</div>
-                      <div className="list-meta"><span className="mono">{w.key}</span>{w.publishedAt && <><span>·</span><span>{formatDateTime(w.publishedAt)}</span></>}</div>
+                      <div className="list-meta"><span className="mono">{w.key}</span>{w.publishedAt && <span>{formatDateTime(w.publishedAt)}</span>}</div>
                     </div>
                     <div className="list-end">
                       {w.hasDraft && <span className="badge badge-warning">{t('workflows.draft')}</span>}

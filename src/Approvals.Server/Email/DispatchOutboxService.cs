@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Options;
+
+namespace Approvals.Server.Email;
+
+/// <summary>Wakes the dispatcher early: called after a step that queued mail commits, so a task email leaves at once.</summary>
+public sealed class OutboxNudge : IDisposable
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Nudge()
+    {
+        if (_signal.CurrentCount == 0)
+        {
+            try
+            {
+                _signal.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // already nudged
+            }
+        }
+    }
+
+    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
+
+    public void Dispose() => _signal.Dispose();
+
+    /// <summary>Nudges the dispatcher of this server when <paramref name="step"/> queued mail (called after its commit).</summary>
+    public static void After(Persistence.ApprovalsDb db, Approvals.Engine.Runtime.Step step)
+    {
+        if (step.Effects.OfType<Approvals.Engine.Runtime.NotificationRequested>().Any())
+            Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions.GetService<OutboxNudge>(db).Nudge();
+    }
+}
+
+/// <summary>
+/// Runs the outbox dispatcher every <c>Email__PollInterval</c> (real time, whatever clock the server runs on) or
+/// sooner when nudged. A failing round is logged and the loop goes on: the rows carry their own attempts.
+/// </summary>
+public sealed class DispatchOutboxService(IServiceScopeFactory scopes, OutboxNudge nudge, IOptions<EmailOptions> options,
+    ILogger<DispatchOutboxService> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Dispatch) return;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var dispatcher = scope.ServiceProvider.GetRequiredService<OutboxDispatcher>();
+                await dispatcher.RunOnceAsync(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is not OutOfMemoryException)
+            {
+                log.LogError(ex, "Outbox dispatch round failed; trying again in {Interval}", options.Value.PollInterval);
+            }
+            try
+            {
+                await nudge.WaitAsync(options.Value.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}

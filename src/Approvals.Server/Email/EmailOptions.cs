@@ -1,0 +1,63 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Approvals.Server.Email;
+
+/// <summary>How SMTP is secured: <c>Auto</c> lets MailKit choose from the port (465 SSL on connect, else STARTTLS when offered).</summary>
+public enum SmtpSecurity { Auto, None, StartTls, SslOnConnect }
+
+/// <summary><c>Email__Smtp__*</c>: the relay outbound mail goes through. Without <see cref="Host"/> mail is written as <c>.eml</c> files.</summary>
+public sealed class SmtpOptions
+{
+    public string? Host { get; set; }
+
+    [Range(1, 65535)]
+    public int Port { get; set; } = 25;
+
+    public string? User { get; set; }
+
+    public string? Password { get; set; }
+
+    public SmtpSecurity Security { get; set; } = SmtpSecurity.Auto;
+
+    /// <summary>Per connection and per command.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary><c>Email__*</c>: outbound delivery of the outbox.</summary>
+public sealed class EmailOptions : IValidatableObject
+{
+    public const string Section = "Email";
+
+    /// <summary>The From address of every message, e.g. <c>Approvals &lt;approvals@example.org&gt;</c>.</summary>
+    [Required]
+    public string From { get; set; } = "Approvals <approvals@localhost>";
+
+    public SmtpOptions Smtp { get; set; } = new();
+
+    /// <summary>Attempts per message before it is given up (<c>EmailFailed</c>).</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 8;
+
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The first retry waits this long; each next one twice as long, up to an hour.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where <c>.eml</c> files go without an SMTP host; default <c>mail/</c> beside the SQLite database (else <c>./data/mail</c>).</summary>
+    public string? MailDirectory { get; set; }
+
+    /// <summary>Off: the outbox is not delivered by this server (another one does it).</summary>
+    public bool Dispatch { get; set; } = true;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!MimeKit.MailboxAddress.TryParse(From, out _))
+            yield return new ValidationResult($"Email:From '{From}' is not an email address.", [nameof(From)]);
+        var smtp = new List<ValidationResult>();
+        Validator.TryValidateObject(Smtp, new ValidationContext(Smtp), smtp, validateAllProperties: true);
+        foreach (var r in smtp) yield return new ValidationResult("Email:Smtp: " + r.ErrorMessage, r.MemberNames.Select(m => "Smtp." + m));
+    }
+}

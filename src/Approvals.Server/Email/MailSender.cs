@@ -1,0 +1,82 @@
+using System.Security.Cryptography;
+using System.Text;
+using Approvals.Server.Persistence;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Approvals.Server.Email;
+
+/// <summary>
+/// Puts one rendered message on its way: over SMTP when <c>Email__Smtp__Host</c> is set, else as an <c>.eml</c> file
+/// (the same bytes) under the mail folder. The Message-ID is derived from the outbox row and the recipient, so a retry
+/// of the same message carries the same id and a receiver can recognise a duplicate.
+/// </summary>
+public sealed class MailSender(IOptions<EmailOptions> options, IConfiguration configuration, IHostEnvironment env)
+{
+    public bool UsesSmtp => !string.IsNullOrWhiteSpace(options.Value.Smtp.Host);
+
+    public static string MessageIdOf(Guid outboxId, string recipient)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{outboxId:N}|{recipient.ToLowerInvariant()}"));
+        return $"{Convert.ToHexString(hash, 0, 16).ToLowerInvariant()}@approvals";
+    }
+
+    public MimeMessage Compose(Guid outboxId, string recipient, string? displayName, RenderedMail mail, string? replyTo, string? inReplyTo)
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse(options.Value.From));
+        message.To.Add(new MailboxAddress(displayName, recipient));
+        if (replyTo is { Length: > 0 }) message.ReplyTo.Add(MailboxAddress.Parse(replyTo));
+        message.Subject = mail.Subject;
+        message.MessageId = MessageIdOf(outboxId, recipient);
+        if (inReplyTo is { Length: > 0 })
+        {
+            message.InReplyTo = inReplyTo;
+            message.References.Add(inReplyTo);
+        }
+        message.Headers.Add("Auto-Submitted", "auto-generated");
+        message.Body = new BodyBuilder { HtmlBody = mail.Html, TextBody = mail.Text }.ToMessageBody();
+        return message;
+    }
+
+    public async Task SendAsync(MimeMessage message, CancellationToken ct)
+    {
+        var o = options.Value;
+        if (o.Smtp.Host is not { Length: > 0 } host || string.IsNullOrWhiteSpace(host))
+        {
+            var folder = MailFolder();
+            Directory.CreateDirectory(folder);
+            var file = Path.Combine(folder, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{(message.MessageId ?? "message").Split('@')[0]}.eml");
+            await message.WriteToAsync(file, ct);
+            return;
+        }
+        using var client = new SmtpClient { Timeout = (int)o.Smtp.Timeout.TotalMilliseconds };
+        var security = o.Smtp.Security switch
+        {
+            SmtpSecurity.None => SecureSocketOptions.None,
+            SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
+            SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
+            _ => SecureSocketOptions.Auto,
+        };
+        await client.ConnectAsync(host, o.Smtp.Port, security, ct);
+        if (o.Smtp.User is { Length: > 0 } user) await client.AuthenticateAsync(user, o.Smtp.Password ?? "", ct);
+        await client.SendAsync(message, ct);
+        await client.DisconnectAsync(true, ct);
+    }
+
+    /// <summary><c>Email__MailDirectory</c>, else <c>mail/</c> beside the SQLite database, else <c>./data/mail</c>.</summary>
+    public string MailFolder()
+    {
+        if (options.Value.MailDirectory is { Length: > 0 } configured) return Path.GetFullPath(configured, env.ContentRootPath);
+        var connection = configuration.GetConnectionString("Approvals");
+        if (connection is not { Length: > 0 } || connection.Contains("Data Source", StringComparison.OrdinalIgnoreCase))
+        {
+            var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connection ?? StorageSetup.DefaultSqliteConnection).DataSource;
+            if (file is { Length: > 0 } && file != ":memory:" && Path.GetDirectoryName(Path.GetFullPath(file)) is { Length: > 0 } dir)
+                return Path.Combine(dir, "mail");
+        }
+        return Path.GetFullPath(Path.Combine("data", "mail"));
+    }
+}

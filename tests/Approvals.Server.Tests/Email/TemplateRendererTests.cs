@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Approvals.Server.Email;
+
+namespace Approvals.Server.Tests.Email;
+
+/// <summary>The sandbox and the escaping, one row per behaviour a manager or an attacker would notice.</summary>
+public sealed class TemplateRendererTests
+{
+    private static JsonObject Model() => new()
+    {
+        ["recipient"] = new JsonObject { ["email"] = "a@example.org", ["displayName"] = "Ann <b>A</b>" },
+        ["case"] = new JsonObject { ["title"] = "Buy \"chairs\" & <tables>", ["data"] = new JsonObject { ["amount"] = 1200, ["items"] = new JsonArray("x", "y") } },
+        ["event"] = new JsonObject(),
+    };
+
+    private static RenderedMail Render(string html, string subject = "s", string text = "t") =>
+        TemplateRenderer.Render(new TemplateSource("test", subject, html, text), Model());
+
+    public static TheoryData<string, string> HtmlCases => new()
+    {
+        { "{{ this.case.title }}", "Buy &quot;chairs&quot; &amp; &lt;tables&gt;" },
+        { "<b>{{ recipient.displayName }}</b>", "<b>Ann &lt;b&gt;A&lt;/b&gt;</b>" },
+        { "{{ html.raw recipient.displayName }}", "Ann <b>A</b>" },
+        { "{{ this.case.data.amount }}", "1200" },
+        { "{{ for i in this.case.data.items }}[{{ i }}]{{ end }}", "[x][y]" },
+        { "{{ recipient.missing }}", "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HtmlCases))]
+    public void Render_HtmlPart_EscapesValuesUnlessRaw(string template, string expected) => Assert.Equal(expected, Render(template).Html);
+
+    [Fact]
+    public void Render_TextAndSubject_AreNotEscaped_AndTheSubjectIsOneLine()
+    {
+        var mail = Render("", subject: "Re: {{ this.case.title }}\r\nBcc: x@evil.test", text: "{{ this.case.title }}");
+        Assert.Equal("Re: Buy \"chairs\" & <tables> Bcc: x@evil.test", mail.Subject);
+        Assert.Equal("Buy \"chairs\" & <tables>", mail.Text);
+    }
+
+    public static TheoryData<string, string> RefusedCases => new()
+    {
+        { "{{ include 'secrets' }}", "include" },
+        { "{{ object.eval '1 + 1' }}", "" },
+        { "{{ object.eval_template '{{ 1 }}' }}", "" },
+        { "{{ for i in 1..100000000 }}x{{ end }}", "LoopLimit" },
+        { "{{ s = 'x' | string.pad_left 1000000 }}{{ s }}", "" },
+        { "{{ func f(x); ret f(x); end; f 1 }}", "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RefusedCases))]
+    public void Render_DangerousOrRunaway_FailsFastWithAClearError(string template, string mention)
+    {
+        Assert.Throws<TemplateFailed>(() => Render("{{ include 'warm-up' }}"));
+        var watch = Stopwatch.StartNew();
+        var failed = Assert.Throws<TemplateFailed>(() => Render(template));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"took {watch.Elapsed}");
+        var error = Assert.Single(failed.Errors);
+        Assert.Equal("html", error.Field);
+        Assert.Contains(mention, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_DotNetMembersOfValues_AreNotReachable() =>
+        Assert.Equal("", Render("{{ this.case.title.Length }}{{ recipient.GetType }}").Html);
+
+    [Fact]
+    public void Check_ParseErrors_NameThePartLineAndColumn()
+    {
+        var errors = TemplateRenderer.Check(new TemplateSource("t", "ok {{ this.case.title }}", "line one\n  {{ if }}", "{{ end"));
+        Assert.Contains(errors, e => e.Field == "html" && e.Line == 2 && e.Column >= 3);
+        Assert.Contains(errors, e => e.Field == "text" && e.Line == 1);
+        Assert.DoesNotContain(errors, e => e.Field == "subject");
+    }
+
+    [Fact]
+    public void Check_OversizedPart_IsRefused()
+    {
+        var errors = TemplateRenderer.Check(new TemplateSource("t", "s", new string('x', TemplateRenderer.MaxPartChars + 1), "t"));
+        Assert.Equal("html", Assert.Single(errors).Field);
+    }
+
+    [Theory]
+    [InlineData("task-assigned")]
+    [InlineData("task-reminder")]
+    [InlineData("task-overdue")]
+    [InlineData("task-escalated")]
+    [InlineData("changes-requested")]
+    [InlineData("case-approved")]
+    [InlineData("case-rejected")]
+    [InlineData("reply-refused")]
+    [InlineData("notification")]
+    public void Render_EveryDefault_ParsesAndRendersTheSample(string name)
+    {
+        var folder = Path.Combine(Infrastructure.ApprovalsAppFactory.WorkflowsFolder, "templates");
+        string Read(string part) => File.ReadAllText(Path.Combine(folder, $"{name}.{part}.sbn"));
+        var source = new TemplateSource(name, Read("subject").Trim(), Read("html"), Read("text"));
+        Assert.Empty(TemplateRenderer.Check(source));
+        var model = Features.Templates.PreviewTemplate.Sample("https://approvals.example.org");
+        model["event"] = new JsonObject { ["message"] = "Your reply named no decision.", ["link"] = "https://approvals.example.org/email/decide?token=t" };
+        var mail = TemplateRenderer.Render(source, model);
+        Assert.False(string.IsNullOrWhiteSpace(mail.Subject));
+        Assert.Contains("</html>", mail.Html, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrWhiteSpace(mail.Text));
+    }
+}
