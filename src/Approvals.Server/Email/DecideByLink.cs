@@ -52,7 +52,7 @@ public static class DecideByLink
                     var title = (await decider.SubjectAsync(row, http.RequestAborted))?.Case.Title ?? "";
                     return Page(http, StatusCodes.Status200OK, DecisionPages.Done(text, row.Decision!, title, appUrl, row.TaskId));
                 }
-                await decider.NoteAsync(row.CaseId, row.TaskId, EmailAuditActions.LinkRefused, row.Person, refusal, Via,
+                await decider.NoteAsync(row.CaseId, row.TaskId, EmailDecisionAudit.LinkRefused, row.Person, refusal, Via,
                     new JsonObject { ["decision"] = row.Decision }, http.RequestAborted);
                 return Page(http, StatusOf(refusal), DecisionPages.Refused(text, text.Sentence(refusal), appUrl));
             })

@@ -20,7 +20,7 @@ public static class EmailRefusals
     public const string AuthenticationFailed = "authentication-failed";
 }
 
-public static class EmailAuditActions
+public static class EmailDecisionAudit
 {
     public const string LinkRefused = "EmailLinkRefused";
     public const string ReplyRefused = "EmailReplyRefused";

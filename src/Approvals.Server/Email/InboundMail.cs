@@ -82,7 +82,7 @@ public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecis
             db.Outbox.Add(RefusalMail(db, token, to, reason, decision, message, messageId));
         await db.SaveChangesAsync(ct);
         if (reason is not null && token is not null)
-            await decider.NoteAsync(token.CaseId, token.TaskId, EmailAuditActions.ReplyRefused, token.Person, reason, Via,
+            await decider.NoteAsync(token.CaseId, token.TaskId, EmailDecisionAudit.ReplyRefused, token.Person, reason, Via,
                 new JsonObject { ["from"] = Bounded(from), ["messageId"] = Bounded(messageId) }, ct);
         log.LogInformation("Inbound mail via {Source}: {Outcome} ({Reason})", source, outcome, reason ?? "-");
         return new InboundResult(outcome, reason is null ? text.ReplyDecided : text.ReplySentence(reason));
