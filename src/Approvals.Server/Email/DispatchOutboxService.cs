@@ -29,8 +29,11 @@ public sealed class OutboxNudge : IDisposable
     /// <summary>Nudges the dispatcher of this server when <paramref name="step"/> queued mail (called after its commit).</summary>
     public static void After(Persistence.ApprovalsDb db, Approvals.Engine.Runtime.Step step)
     {
-        if (step.Effects.OfType<Approvals.Engine.Runtime.NotificationRequested>().Any())
-            Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions.GetService<OutboxNudge>(db).Nudge();
+        if (!step.Effects.OfType<Approvals.Engine.Runtime.NotificationRequested>().Any()) return;
+        // The application's services, as EF Core holds them; a host without outbound email has no nudge to give.
+        var options = Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions.GetService<Microsoft.EntityFrameworkCore.Infrastructure.IDbContextOptions>(db);
+        var app = options.FindExtension<Microsoft.EntityFrameworkCore.Infrastructure.CoreOptionsExtension>()?.ApplicationServiceProvider;
+        (app?.GetService(typeof(OutboxNudge)) as OutboxNudge)?.Nudge();
     }
 }
 

@@ -31,6 +31,7 @@ public sealed partial class WorkflowEngineTests
 
         Assert.Equal(CaseStatus.Approved, c.State.Status);
         Assert.Equal(CaseOutcome.Approved, c.State.Outcome);
+        Assert.Single(c.Last.Effects.OfType<NotificationRequested>(), n => n.Event == "CaseCompleted" && n.Template == "case-approved");
         var decided = Assert.Single(c.State.Tasks);
         Assert.Equal(Bob, decided.DecidedBy);
         Assert.Equal(Decision.Approve, decided.Decision);

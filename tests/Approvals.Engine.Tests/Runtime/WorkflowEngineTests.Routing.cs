@@ -71,6 +71,7 @@ public sealed partial class WorkflowEngineTests
         Assert.Empty(c.State.Joins);
         Assert.Equal(c.Now.AddMinutes(-1), c.State.CompletedAt);
         Assert.Equal(new CaseCompleted(CaseStatus.Rejected, CaseOutcome.Rejected), Effect<CaseCompleted>(c.Last));
+        Assert.Single(c.Last.Effects.OfType<NotificationRequested>(), n => n.Event == "CaseCompleted" && n.Template == "case-rejected");
     }
 
     /// <summary>start → risk (condition) → True: security (Dee) → ok | False: ok; rejections → no.</summary>

@@ -97,6 +97,19 @@ public abstract class TemplateApiTests(StorageProvider provider) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task OpenApi_TemplateRoutes_AndErrorsWithLineAndColumn_AreDocumented()
+    {
+        var doc = JsonNode.Parse(await _app.Anonymous().GetStringAsync("/openapi/v1.json"))!;
+        var put = doc["paths"]!["/api/templates/{name}"]!["put"]!;
+        Assert.Equal("PutTemplate", (string)put["operationId"]!);
+        Assert.Equal("#/components/schemas/Problem", (string?)put["responses"]!["400"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]);
+        Assert.NotNull(doc["paths"]!["/api/templates/{name}/preview"]!["post"]);
+        var error = doc["components"]!["schemas"]!["ApiError"]!["properties"]!;
+        Assert.Contains("integer", error["line"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("integer", error["column"]!.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Templates_AreForDesigners()
     {
         var reviewer = await _app.ClientAsync("intake.officer1@example.org");

@@ -63,6 +63,15 @@ public sealed class TemplateRendererTests
     }
 
     [Fact]
+    public void Render_SlowWithinTheLoopLimit_StopsAtTheDeadline()
+    {
+        var watch = Stopwatch.StartNew();
+        var failed = Assert.Throws<TemplateFailed>(() => Render("{{ for i in 1..9999 }}{{ x = '' | string.pad_left 200000 }}{{ end }}"));
+        Assert.True(watch.Elapsed < TemplateRenderer.Deadline * 4, $"took {watch.Elapsed}");
+        Assert.Contains("was stopped", Assert.Single(failed.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Render_DotNetMembersOfValues_AreNotReachable() =>
         Assert.Equal("", Render("{{ this.case.title.Length }}{{ recipient.GetType }}").Html);
 
