@@ -20,7 +20,7 @@ namespace Approvals.Server.Email;
 /// the case's history says so (<c>EmailFailed</c>). A template that does not render sends a plain fallback instead
 /// (<c>TemplateFailed</c>): a broken template never holds back a case.
 /// </remarks>
-public sealed class OutboxDispatcher(ApprovalsDb db, TemplateStore templates, MailModel models, MailSender sender, TimeProvider clock,
+public sealed class OutboxDispatcher(ApprovalsDb db, CaseStore store, TemplateStore templates, MailModel models, MailSender sender, TimeProvider clock,
     IOptions<EmailOptions> options, ILogger<OutboxDispatcher> log)
 {
     /// <summary>How long a claimed row is left alone by other dispatchers.</summary>
@@ -72,7 +72,7 @@ public sealed class OutboxDispatcher(ApprovalsDb db, TemplateStore templates, Ma
             var json = JsonSerializer.Serialize(delivered);
             await db.Outbox.Where(r => r.Id == row.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.DeliveredJson, json), ct);
             if (row.CaseId is { } caseId)
-                await EmailAudit.AppendAsync(db, caseId, EmailAudit.Entry(clock.GetUtcNow(), EmailAuditActions.EmailSent, row,
+                await store.AppendAuditAsync(caseId, EmailAudit.Entry(clock.GetUtcNow(), EmailAuditActions.EmailSent, row,
                     new JsonObject { ["recipient"] = recipient, ["template"] = row.Template, ["messageId"] = MailSender.MessageIdOf(row.Id, recipient) }), ct);
         }
         var done = clock.GetUtcNow();
@@ -95,7 +95,7 @@ public sealed class OutboxDispatcher(ApprovalsDb db, TemplateStore templates, Ma
             var text = MailText.FallbackBody(facts.CaseTitle, facts.OpenUrl);
             mail = new RenderedMail(MailText.FallbackSubject(facts.CaseTitle), $"<pre>{System.Net.WebUtility.HtmlEncode(text)}</pre>", text);
             if (row.CaseId is { } caseId)
-                await EmailAudit.AppendAsync(db, caseId, EmailAudit.Entry(clock.GetUtcNow(), EmailAuditActions.TemplateFailed, row,
+                await store.AppendAuditAsync(caseId, EmailAudit.Entry(clock.GetUtcNow(), EmailAuditActions.TemplateFailed, row,
                     new JsonObject { ["template"] = row.Template, ["recipient"] = recipient, ["error"] = Cut(failed.Message) }), ct);
         }
         var displayName = facts.Model["recipient"]?["displayName"]?.GetValue<string>();
@@ -127,7 +127,7 @@ public sealed class OutboxDispatcher(ApprovalsDb db, TemplateStore templates, Ma
         await db.SaveChangesAsync(ct);
         log.LogWarning(ex, "Outbox row {Id} ({Template}) failed, attempt {Attempts} of {Max}", row.Id, row.Template, row.Attempts, o.MaxAttempts);
         if (row.FailedAt is not null && row.CaseId is { } caseId)
-            await EmailAudit.AppendAsync(db, caseId, EmailAudit.Entry(now, EmailAuditActions.EmailFailed, row,
+            await store.AppendAuditAsync(caseId, EmailAudit.Entry(now, EmailAuditActions.EmailFailed, row,
                 new JsonObject
                 {
                     ["template"] = row.Template, ["recipients"] = JsonNode.Parse(row.RecipientsJson), ["attempts"] = row.Attempts, ["error"] = row.LastError,
