@@ -53,9 +53,11 @@ public static class ListCases
                 // side cannot use an index); two index-ordered reads of the newest rows each, merged here, read only
                 // what the page needs (issue 9: a requester's first page over 400,000 cases).
                 var requested = await Newest(Filtered(db.Cases.Where(c => c.Requester == me), q)).Take(take).ToListAsync(ct);
-                var involved = db.Tasks.Where(t => t.Assignee == me || t.DecidedBy == me
-                        || t.Candidates.Any(k => (k.Kind == "user" && k.Name == me) || (k.Kind == "group" && groups.Contains(k.Name))))
-                    .Select(t => t.CaseId);
+                // A union of index lookups, not one OR: an OR with the candidate subquery made PostgreSQL walk every case.
+                var involved = db.Tasks.Where(t => t.Assignee == me).Select(t => t.CaseId)
+                    .Union(db.Tasks.Where(t => t.DecidedBy == me).Select(t => t.CaseId))
+                    .Union(db.Tasks.Where(t => t.Candidates.Any(k => (k.Kind == "user" && k.Name == me) || (k.Kind == "group" && groups.Contains(k.Name))))
+                        .Select(t => t.CaseId));
                 var reviewed = await Newest(Filtered(db.Cases.Where(c => c.Requester != me && involved.Contains(c.Id)), q)).Take(take).ToListAsync(ct);
                 rows = requested.Concat(reviewed)
                     .OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
