@@ -52,7 +52,7 @@ public static class ApiBenchmark
         using var server = new ServerProcess(Repository.ServerBin(o.ServerBin), pg.ConnectionString, null, o.LogFile);
         try
         {
-            await server.WaitHealthyAsync(TimeSpan.FromSeconds(120), ct);
+            await server.WaitHealthyAsync(TimeSpan.FromSeconds(300), ct); // a loaded machine needs minutes for migrations and the demo directory
             var pid = server.ProcessId;
             using var admin = await server.SignInAsync("admin@example.org", "admin1234", ct);
             using var designer = await server.SignInAsync("designer@example.org", "demo1234", ct);

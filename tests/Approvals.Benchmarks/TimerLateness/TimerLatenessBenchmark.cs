@@ -80,7 +80,7 @@ public static class TimerLatenessBenchmark
         try
         {
             var boot = Stopwatch.StartNew();
-            await server.WaitHealthyAsync(TimeSpan.FromSeconds(90), ct);
+            await server.WaitHealthyAsync(TimeSpan.FromSeconds(300), ct);
             Line($"server: {serverBin} ({Configuration(serverBin)}), healthy after {boot.Elapsed.TotalSeconds:0.0} s"
                  + (o.Workers is { } w ? $", Jobs__Workers={w}" : ""));
 
