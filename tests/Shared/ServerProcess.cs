@@ -73,6 +73,9 @@ public sealed class ServerProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The server's process id (the dotnet host running Approvals.Server.dll), for RSS and CPU readings.</summary>
+    public int ProcessId => _process.Id;
+
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
     private void Keep(string? line)

@@ -1,5 +1,6 @@
 using System.IdentityModel.Tokens.Jwt;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Approvals.Server.Persistence;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
@@ -19,6 +20,7 @@ public static class AuthSetup
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<StandingCache>();
         services.AddSingleton<StandingChanges>();
+        services.AddSingleton<DirectoryCache>();
         services.AddHostedService<DirectoryListener>();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
         {

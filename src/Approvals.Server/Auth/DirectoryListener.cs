@@ -6,8 +6,9 @@ namespace Approvals.Server.Auth;
 
 /// <summary>
 /// On PostgreSQL, holds one connection with <c>LISTEN approvals_directory</c> and drops the standing of every
-/// user another server changed. The cache is on only while this connection listens: it is cleared and switched
-/// on right after LISTEN succeeds (anything changed before then is read fresh), and cleared and switched off the
+/// user another server changed, and the directory snapshot (<see cref="DirectoryCache"/>) when the directory
+/// changed. The cache is on only while this connection listens: it is cleared and switched on right after
+/// LISTEN succeeds (anything changed before then is read fresh), and cleared and switched off the
 /// moment the connection fails, so a missed notification can never leave a stale entry in use. Npgsql's
 /// keepalive makes a silently dropped connection fail instead of waiting forever. On SQLite the cache is simply on.
 /// </summary>
@@ -36,6 +37,7 @@ public sealed class DirectoryListener(StandingCache cache, IServiceProvider serv
                 connection.Notification += (_, e) =>
                 {
                     if (e.Payload == StandingChanges.Everyone) cache.Clear();
+                    else if (e.Payload == StandingChanges.Directory) cache.DropDirectory();
                     else cache.Invalidate(e.Payload);
                 };
                 await using (var listen = new NpgsqlCommand($"LISTEN {StandingChanges.Channel}", connection))

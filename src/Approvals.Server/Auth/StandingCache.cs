@@ -36,6 +36,16 @@ public sealed class StandingCache(TimeProvider clock)
 
     public int Count => _entries.Count;
 
+    /// <summary>
+    /// Raised when the directory as a whole (groups, members, managers, roles, calendars) may have changed, here or
+    /// on another server, and whenever this cache is cleared or switched on or off: <see cref="DirectoryCache"/>
+    /// drops its snapshot then. Rides on the same LISTEN/NOTIFY as the standing entries.
+    /// </summary>
+    public event Action? DirectoryChanged;
+
+    /// <summary>The directory changed: whoever caches a snapshot of it must read it again.</summary>
+    public void DropDirectory() => DirectoryChanged?.Invoke();
+
     public async ValueTask<Standing> GetAsync(ApprovalsDb db, string email, CancellationToken ct)
     {
         if (_enabled && _entries.TryGetValue(email, out var hit)) return hit;
@@ -59,6 +69,7 @@ public sealed class StandingCache(TimeProvider clock)
     {
         Interlocked.Increment(ref _generation);
         _entries.Clear();
+        DropDirectory();
     }
 
     private async Task<Standing> LoadAsync(ApprovalsDb db, string email, CancellationToken ct)

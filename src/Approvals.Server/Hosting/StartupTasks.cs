@@ -32,7 +32,12 @@ public static class StartupTasks
         {
             var folder = LoadExamples.FindFolder(examples, app.Environment.ContentRootPath);
             if (folder is null) log.LogWarning("Examples:Load is on but no workflows/directory.json was found; set Examples:Path");
-            else await LoadExamples.RunAsync(db, folder, clock, log, ct);
+            else
+            {
+                await LoadExamples.RunAsync(db, folder, clock, log, ct);
+                // Demo users and groups may be new to servers already running: they read the directory again.
+                await sp.GetRequiredService<StandingChanges>().RunAsync(db, [], () => Task.CompletedTask, ct, directory: true);
+            }
         }
     }
 }

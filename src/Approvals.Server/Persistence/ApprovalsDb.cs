@@ -80,7 +80,9 @@ public class ApprovalsDb(DbContextOptions options) : DbContext(options)
             e.Property(x => x.Status).HasMaxLength(32);
             e.Property(x => x.Outcome).HasMaxLength(32);
             e.Property(x => x.AuditSeal).HasMaxLength(64);
-            e.HasIndex(x => x.Requester);
+            // A requester's newest cases, and everyone's newest (the case lists' order), read in index order.
+            e.HasIndex(x => new { x.Requester, x.CreatedAt, x.Id });
+            e.HasIndex(x => new { x.CreatedAt, x.Id });
             e.HasIndex(x => x.Status);
             e.HasIndex(x => x.WorkflowKey);
         });
@@ -91,6 +93,7 @@ public class ApprovalsDb(DbContextOptions options) : DbContext(options)
             e.Property(x => x.Status).HasMaxLength(32);
             e.Property(x => x.Decision).HasMaxLength(32);
             e.HasIndex(x => new { x.Assignee, x.Status });
+            e.HasIndex(x => x.DecidedBy); // the inbox's and the case list's "decided by me"
             e.HasIndex(x => x.CaseId);
             e.HasMany(x => x.Candidates).WithOne().HasForeignKey(c => c.TaskId).OnDelete(DeleteBehavior.Cascade);
         });

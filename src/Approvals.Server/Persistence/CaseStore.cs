@@ -14,7 +14,7 @@ namespace Approvals.Server.Persistence;
 /// writer got there first, everything is thrown away and the event is applied again to the fresh state,
 /// so concurrent votes are each counted exactly once (or refused, when the fresh state says so).
 /// </summary>
-public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerScheduler timers, TimeProvider clock,
+public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, DirectoryCache directories, TimerScheduler timers, TimeProvider clock,
     IOptions<EngineOptions> engine, ILogger<CaseStore> log)
 {
     private const int MaxAttempts = 12;
@@ -23,8 +23,8 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerSche
 
     public async Task<CaseRow> StartAsync(PublishedWorkflow workflow, Approvals.Engine.Runtime.StartCase e, CancellationToken ct)
     {
-        var directory = await db.LoadDirectoryAsync(ct);
-        var step = WorkflowEngine.Start(workflow.Definition, e, directory, await db.LoadCalendarsAsync(ct), Limits);
+        var (directory, calendars) = await directories.GetAsync(db, ct);
+        var step = WorkflowEngine.Start(workflow.Definition, e, directory, calendars, Limits);
         var row = new CaseRow
         {
             Id = e.CaseId, WorkflowKey = workflow.Key, WorkflowVersion = workflow.Version, Requester = step.State.Requester,
@@ -129,8 +129,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, TimerSche
             var workflow = await catalog.VersionAsync(db, row.WorkflowKey, row.WorkflowVersion, ct)
                 ?? throw new InvalidOperationException($"Case {caseId} is pinned to {row.WorkflowKey} v{row.WorkflowVersion}, which is missing.");
             var state = CaseStateJson.Deserialize(row.StateJson);
-            var directory = await db.LoadDirectoryAsync(ct);
-            var calendars = await db.LoadCalendarsAsync(ct);
+            var (directory, calendars) = await directories.GetAsync(db, ct);
             var step = decide(row, workflow, state, directory, calendars); // throws EngineRefusal: nothing written
             if (step.Effects.Count == 0) return (row, step);
             try

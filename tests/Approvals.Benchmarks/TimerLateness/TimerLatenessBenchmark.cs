@@ -80,7 +80,7 @@ public static class TimerLatenessBenchmark
         try
         {
             var boot = Stopwatch.StartNew();
-            await server.WaitHealthyAsync(TimeSpan.FromSeconds(90), ct);
+            await server.WaitHealthyAsync(TimeSpan.FromSeconds(300), ct);
             Line($"server: {serverBin} ({Configuration(serverBin)}), healthy after {boot.Elapsed.TotalSeconds:0.0} s"
                  + (o.Workers is { } w ? $", Jobs__Workers={w}" : ""));
 
@@ -389,32 +389,22 @@ public static class TimerLatenessBenchmark
         public TimeSpan Timeout { get; private init; } = TimeSpan.FromSeconds(600);
         public bool Help { get; private init; }
 
-        public static Options Parse(string[] args)
-        {
-            var o = new Options();
-            for (var i = 0; i < args.Length; i++)
+        public static Options Parse(string[] args) => ArgReader.Parse(args, new Options(), (o, name, r) => name switch
             {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-                int Number(int min) => int.TryParse(Value(), CultureInfo.InvariantCulture, out var n) && n >= min ? n : throw new ArgumentException($"{args[i - 1]} needs a whole number >= {min}");
-                o = args[i] switch
-                {
-                    "--timers" => o with { Timers = Number(1) },
-                    "--waits" => o with { Waits = Number(1) },
-                    "--due-after" => o with { DueAfter = Number(1) },
-                    "--due-window" => o with { DueWindow = Number(0) },
-                    "--stagger-seconds" => o with { StaggerSeconds = Number(0) },
-                    "--concurrency" => o with { Concurrency = Number(1) },
-                    "--workers" => o with { Workers = Number(1) },
-                    "--server-bin" => o with { ServerBin = Value() },
-                    "--own-postgres" => o with { OwnPostgres = true },
-                    "--no-race-count" => o with { CountRaces = false },
-                    "--log" => o with { LogFile = Value() },
-                    "--timeout" => o with { Timeout = TimeSpan.FromSeconds(Number(10)) },
-                    "-h" or "--help" => o with { Help = true },
-                    _ => throw new ArgumentException($"unknown option {args[i]}"),
-                };
-            }
-            return o;
-        }
+                "--timers" => o with { Timers = r.Number(1) },
+                "--waits" => o with { Waits = r.Number(1) },
+                "--due-after" => o with { DueAfter = r.Number(1) },
+                "--due-window" => o with { DueWindow = r.Number(0) },
+                "--stagger-seconds" => o with { StaggerSeconds = r.Number(0) },
+                "--concurrency" => o with { Concurrency = r.Number(1) },
+                "--workers" => o with { Workers = r.Number(1) },
+                "--server-bin" => o with { ServerBin = r.Value() },
+                "--own-postgres" => o with { OwnPostgres = true },
+                "--no-race-count" => o with { CountRaces = false },
+                "--log" => o with { LogFile = r.Value() },
+                "--timeout" => o with { Timeout = TimeSpan.FromSeconds(r.Number(10)) },
+                "-h" or "--help" => o with { Help = true },
+                _ => throw new ArgumentException($"unknown option {name}"),
+            });
     }
 }

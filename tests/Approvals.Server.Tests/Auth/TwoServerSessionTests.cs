@@ -83,6 +83,54 @@ public sealed class TwoServerSessionTests(ITestOutputHelper output) : IAsyncLife
         }
     }
 
+    /// <summary>The case store keeps the directory cached; a group changed through B routes A's very next stage by it.</summary>
+    [Fact]
+    public async Task GroupChangedOnOneServer_NextStageOnTheOtherUsesTheNewMembers()
+    {
+        var a = Start("A");
+        await a.WaitHealthyAsync(StartupLimit);
+        var b = Start("B");
+        await b.WaitHealthyAsync(StartupLimit);
+        using var adminB = await b.SignInAsync("admin@example.org", "admin1234", CancellationToken.None);
+        using var designer = await b.SignInAsync("designer@example.org", "demo1234", CancellationToken.None);
+        var (first, second) = (await NewReviewerAsync(adminB), await NewReviewerAsync(adminB));
+        Assert.Equal(HttpStatusCode.OK, (await adminB.PutAsJsonAsync("/api/directory/groups/cache-test", new { members = new[] { first } })).StatusCode);
+        var workflow = JsonNode.Parse("""
+            {"key": "cache-test", "name": "Cache test", "root": {"type": "Flowchart", "activities": [
+              {"id": "start", "type": "Start"},
+              {"id": "review", "type": "Review", "assignees": {"groups": ["cache-test"]}, "policy": {"mode": "all"}},
+              {"id": "done", "type": "End", "outcome": "Approved"},
+              {"id": "refused", "type": "End", "outcome": "Rejected"}],
+             "connections": [
+              {"source": {"activity": "start", "port": "Done"}, "target": {"activity": "review", "port": "In"}},
+              {"source": {"activity": "review", "port": "Approved"}, "target": {"activity": "done", "port": "In"}},
+              {"source": {"activity": "review", "port": "Rejected"}, "target": {"activity": "refused", "port": "In"}}]}}
+            """);
+        var saved = await designer.PutAsJsonAsync("/api/workflows/cache-test", workflow);
+        Assert.True(saved.IsSuccessStatusCode, await saved.Content.ReadAsStringAsync());
+        var published = await designer.PostAsync("/api/workflows/cache-test/publish", null);
+        Assert.True(published.IsSuccessStatusCode, await published.Content.ReadAsStringAsync());
+        using var requesterA = await a.SignInAsync("hr.officer@example.org", "demo1234", CancellationToken.None);
+        Assert.Equal([first], await AssigneesOfNewCaseAsync(requesterA)); // A has the directory cached now
+
+        Assert.Equal(HttpStatusCode.OK, (await adminB.PutAsJsonAsync("/api/directory/groups/cache-test", new { members = new[] { first, second } })).StatusCode);
+        var watch = Stopwatch.StartNew();
+        while (!(await AssigneesOfNewCaseAsync(requesterA)).Contains(second))
+        {
+            Assert.True(watch.Elapsed < DeliveryLimit, $"A still routed by the old group {watch.Elapsed.TotalMilliseconds:0} ms after the change on B");
+            await Task.Delay(10);
+        }
+        output.WriteLine($"group change: A routed by it after {watch.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    private static async Task<List<string>> AssigneesOfNewCaseAsync(HttpClient requester)
+    {
+        var started = await requester.PostAsJsonAsync("/api/cases", new { workflow = "cache-test", title = "Cache", data = new { } });
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        var view = await started.Content.ReadFromJsonAsync<JsonObject>();
+        return [.. view!["openTasks"]!.AsArray().Select(t => (string)t!["assignee"]!).Order(StringComparer.Ordinal)];
+    }
+
     private static async Task<string> NewReviewerAsync(HttpClient admin)
     {
         var email = $"two.servers.{Guid.NewGuid():N}@example.org";

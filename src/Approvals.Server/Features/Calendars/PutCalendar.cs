@@ -13,7 +13,7 @@ public static class PutCalendar
 {
     public sealed record Command(string Name, JsonNode? Body, string Actor) : ICommand<JsonObject>;
 
-    public sealed class Handler(ApprovalsDb db, TimeProvider clock) : ICommandHandler<Command, JsonObject>
+    public sealed class Handler(ApprovalsDb db, TimeProvider clock, StandingChanges changes) : ICommandHandler<Command, JsonObject>
     {
         public async ValueTask<JsonObject> Handle(Command c, CancellationToken ct)
         {
@@ -27,7 +27,8 @@ public static class PutCalendar
             row.Json = json.ToJsonString();
             row.UpdatedAt = clock.GetUtcNow();
             row.UpdatedBy = c.Actor;
-            await db.SaveChangesAsync(ct);
+            // Calendars are part of the directory snapshot the case store caches: every server reads them again.
+            await changes.SaveAsync(db, [], ct, directory: true);
             json["name"] = calendar.Name;
             return json;
         }

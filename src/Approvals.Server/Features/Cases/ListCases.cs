@@ -38,23 +38,53 @@ public static class ListCases
         public async ValueTask<CasePage> Handle(Query q, CancellationToken ct)
         {
             var me = q.Actor.Email;
-            var cases = db.VisibleCases(me, await db.GroupsOfAsync(me, ct), q.Actor.IsAdmin).AsNoTracking();
-            if (q.Statuses is { } statuses) cases = cases.Where(c => statuses.Contains(c.Status));
-            if (q.Workflow is { } workflow) cases = cases.Where(c => c.WorkflowKey == workflow);
-            int? total = q.Page is null ? null : await cases.CountAsync(ct);
-            if (q.After is { } after)
-            {
-                var created = new DateTimeOffset(after.Created, TimeSpan.Zero);
-                cases = cases.Where(c => c.CreatedAt < created || (c.CreatedAt == created && c.Id.CompareTo(after.Id) < 0));
-            }
-            var ordered = cases.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id);
+            var groups = await db.GroupsOfAsync(me, ct);
+            int? total = q.Page is null ? null : await Filtered(db.VisibleCases(me, groups, q.Actor.IsAdmin), q).CountAsync(ct);
             var skip = q.Page is { } page ? (page - 1) * q.Limit : 0; // page <= MaxPage and limit <= 200: no overflow
-            var rows = await ordered.Skip(skip).Take(q.Limit + 1).ToListAsync(ct);
+            var take = skip + q.Limit + 1;
+            List<CaseRow> rows;
+            if (q.Actor.IsAdmin)
+            {
+                rows = await Newest(Filtered(db.Cases, q)).Skip(skip).Take(q.Limit + 1).ToListAsync(ct);
+            }
+            else
+            {
+                // Visible = requested by me OR involving me through a task. One OR over both reads every case (the task
+                // side cannot use an index); two index-ordered reads of the newest rows each, merged here, read only
+                // what the page needs (issue 9: a requester's first page over 400,000 cases).
+                var requested = await Newest(Filtered(db.Cases.Where(c => c.Requester == me), q)).Take(take).ToListAsync(ct);
+                // A union of index lookups, not one OR: an OR with the candidate subquery made PostgreSQL walk every case.
+                var involved = db.Tasks.Where(t => t.Assignee == me).Select(t => t.CaseId)
+                    .Union(db.Tasks.Where(t => t.DecidedBy == me).Select(t => t.CaseId))
+                    .Union(db.Tasks.Where(t => t.Candidates.Any(k => (k.Kind == "user" && k.Name == me) || (k.Kind == "group" && groups.Contains(k.Name))))
+                        .Select(t => t.CaseId));
+                var reviewed = await Newest(Filtered(db.Cases.Where(c => c.Requester != me && involved.Contains(c.Id)), q)).Take(take).ToListAsync(ct);
+                rows = requested.Concat(reviewed)
+                    .OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
+                    .Skip(skip).Take(q.Limit + 1).ToList();
+            }
             var more = rows.Count > q.Limit;
             if (more) rows.RemoveAt(rows.Count - 1);
             var next = more ? Paging.Encode("cases", new CaseCursor(rows[^1].CreatedAt.UtcTicks, rows[^1].Id)) : null;
             return new CasePage(rows.Select(CaseSummary.From).ToList(), next, q.Page, q.Page is null ? null : q.Limit, total);
         }
+
+        /// <summary>The query's status, workflow and cursor conditions.</summary>
+        private static IQueryable<CaseRow> Filtered(IQueryable<CaseRow> cases, Query q)
+        {
+            cases = cases.AsNoTracking();
+            if (q.Statuses is { } statuses) cases = cases.Where(c => statuses.Contains(c.Status));
+            if (q.Workflow is { } workflow) cases = cases.Where(c => c.WorkflowKey == workflow);
+            if (q.After is { } after)
+            {
+                var created = new DateTimeOffset(after.Created, TimeSpan.Zero);
+                cases = cases.Where(c => c.CreatedAt < created || (c.CreatedAt == created && c.Id.CompareTo(after.Id) < 0));
+            }
+            return cases;
+        }
+
+        private static IOrderedQueryable<CaseRow> Newest(IQueryable<CaseRow> cases) =>
+            cases.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id);
     }
 
     public static void Map(RouteGroupBuilder cases) =>

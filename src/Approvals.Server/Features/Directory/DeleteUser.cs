@@ -36,7 +36,7 @@ public static class DeleteUser
             db.Users.Remove(user);
             try
             {
-                await changes.SaveAsync(db, [email], ct);
+                await changes.SaveAsync(db, [email], ct, directory: true);
             }
             catch (DbUpdateConcurrencyException)
             {

@@ -53,7 +53,7 @@ public static class EnsureBootstrapAdmin
             }
             try
             {
-                await changes.SaveAsync(db, [email], ct);
+                await changes.SaveAsync(db, [email], ct, directory: true);
                 log.LogInformation("Bootstrap admin ensured");
                 return;
             }

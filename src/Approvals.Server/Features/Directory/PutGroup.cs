@@ -55,7 +55,7 @@ public static class PutGroup
                 user.SecurityStamp = UserRow.NewStamp();
             try
             {
-                await changes.SaveAsync(db, changed, ct);
+                await changes.SaveAsync(db, changed, ct, directory: true);
             }
             catch (DbUpdateException e) when (e.IsUniqueViolation())
             {

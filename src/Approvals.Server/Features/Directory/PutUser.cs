@@ -75,7 +75,7 @@ public static class PutUser
 
             try
             {
-                await changes.SaveAsync(db, standingChanged ? [email] : [], ct);
+                await changes.SaveAsync(db, standingChanged ? [email] : [], ct, directory: true);
             }
             catch (DbUpdateException e) when (e.IsUniqueViolation())
             {

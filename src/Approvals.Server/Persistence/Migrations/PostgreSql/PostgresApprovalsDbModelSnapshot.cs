@@ -159,11 +159,13 @@ namespace Approvals.Server.Persistence.Migrations.PostgreSql
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Requester");
-
                     b.HasIndex("Status");
 
                     b.HasIndex("WorkflowKey");
+
+                    b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("Requester", "CreatedAt", "Id");
 
                     b.ToTable("Cases", (string)null);
                 });
@@ -475,6 +477,8 @@ namespace Approvals.Server.Persistence.Migrations.PostgreSql
                     b.HasKey("Id");
 
                     b.HasIndex("CaseId");
+
+                    b.HasIndex("DecidedBy");
 
                     b.HasIndex("Assignee", "Status");
 

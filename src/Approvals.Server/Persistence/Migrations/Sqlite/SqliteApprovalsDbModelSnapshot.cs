@@ -151,11 +151,13 @@ namespace Approvals.Server.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Requester");
-
                     b.HasIndex("Status");
 
                     b.HasIndex("WorkflowKey");
+
+                    b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("Requester", "CreatedAt", "Id");
 
                     b.ToTable("Cases", (string)null);
                 });
@@ -467,6 +469,8 @@ namespace Approvals.Server.Persistence.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("CaseId");
+
+                    b.HasIndex("DecidedBy");
 
                     b.HasIndex("Assignee", "Status");
 

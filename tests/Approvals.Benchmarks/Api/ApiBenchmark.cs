@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Runtime.InteropServices;
+using Approvals.Benchmarks.Support;
+using Approvals.Testing;
+
+namespace Approvals.Benchmarks.Api;
+
+/// <summary>
+/// Issue 9, parts 1, 3, 5, 7 and 8 against one server process on PostgreSQL (the cluster in
+/// <c>APPROVALS_TEST_POSTGRES</c>, a database of its own): throughput of reviewers deciding a three-stage
+/// workflow through the REST API, latency at half that rate, inbox and case-list pages over a bulk-loaded
+/// database, server RSS along the way, and throughput again over the bulk-loaded database (growth).
+/// Prints a report and <c>result key=value</c> lines for tests/bench/run.
+/// </summary>
+public static class ApiBenchmark
+{
+    public const string Usage = """
+        api [options]
+          --reviewers N          concurrent reviewers = HTTP clients (default 16)
+          --cases N              cases started before each throughput run (default 1600)
+          --seconds S            length of each throughput run (default 15)
+          --latency-seconds S    length of the half-rate latency run (default 10)
+          --open-tasks N         bulk-loaded open tasks (default 1000000; 0 skips parts 5 and 8)
+          --closed-tasks N       bulk-loaded closed tasks (default 10000000)
+          --inbox-requests N     timed first-page reads per inbox (default 200)
+          --server-bin DIR       folder with Approvals.Server.dll
+          --log FILE             keep the server's output in FILE
+        """;
+
+    public static async Task<int> RunAsync(string[] args, CancellationToken ct)
+    {
+        Options o;
+        try
+        {
+            o = Options.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"api: {e.Message}\n{Usage}");
+            return 2;
+        }
+        if (o.Help)
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, load average {Stats.LoadAverage()}");
+        await using var pg = await ThrowawayPostgres.StartAsync(reuseEnvironment: true, ct);
+        await pg.CreateDatabaseAsync(ct);
+        using var server = new ServerProcess(Repository.ServerBin(o.ServerBin), pg.ConnectionString, null, o.LogFile);
+        try
+        {
+            await server.WaitHealthyAsync(TimeSpan.FromSeconds(300), ct); // a loaded machine needs minutes for migrations and the demo directory
+            var pid = server.ProcessId;
+            using var admin = await server.SignInAsync("admin@example.org", "admin1234", ct);
+            using var designer = await server.SignInAsync("designer@example.org", "demo1234", ct);
+            for (var i = 0; i < o.Reviewers; i++)
+            {
+                await BenchWorkflow.PutUserAsync(admin, BenchWorkflow.Reviewer(i), "reviewer", ct);
+                await BenchWorkflow.PublishAsync(designer, i, ct);
+            }
+            await BenchWorkflow.PutUserAsync(admin, BenchWorkflow.Requester, "requester", ct);
+            await BenchWorkflow.PutUserAsync(admin, Inbox.User, "reviewer", ct);
+            await BenchWorkflow.PutUserAsync(admin, Inbox.GroupMember, "reviewer", ct);
+            await BenchWorkflow.ExpectAsync(await admin.PutAsJsonAsync($"/api/directory/groups/{Inbox.Group}", new { members = new[] { Inbox.GroupMember } }, ct), "PUT group", ct);
+
+            using var requester = await server.SignInAsync(BenchWorkflow.Requester, BenchWorkflow.Password, ct);
+            var reviewers = new List<HttpClient>();
+            for (var i = 0; i < o.Reviewers; i++) reviewers.Add(await server.SignInAsync(BenchWorkflow.Reviewer(i), BenchWorkflow.Password, ct));
+            var load = new Load(requester, reviewers, pid);
+
+            // Warm-up (JIT, pools, plans): a few cases started and decided, not measured.
+            await load.StartCasesAsync(o.Reviewers * 3, ct);
+            await load.DecideFlatOutAsync(TimeSpan.FromSeconds(2), ct);
+            var rss0 = Stats.RssMb(pid);
+            Console.WriteLine($"memory: RSS {rss0:0} MB with 0 cases in flight (after warm-up)");
+
+            var starts = await load.StartCasesAsync(o.Cases, ct);
+            Console.WriteLine($"case starts: {o.Cases} in flight, {starts:0.0} starts/s (16 requests in flight)");
+            var rss1 = Stats.RssMb(pid);
+            Console.WriteLine($"memory: RSS {rss1:0} MB with {o.Cases} cases in flight");
+            var flat = await load.DecideFlatOutAsync(TimeSpan.FromSeconds(o.Seconds), ct);
+            Report("throughput (empty database)", flat, o.Reviewers);
+            Stats.Result("actions_per_s", flat.PerSecond);
+            Stats.Result("starts_per_s", starts);
+            Stats.Result("generator_cpu", flat.GeneratorCpu);
+            Stats.Result("server_cpu", flat.ServerCpu);
+
+            var latency = await load.DecideAtRateAsync(flat.PerSecond / 2, TimeSpan.FromSeconds(o.LatencySeconds), ct);
+            Console.WriteLine($"latency at {flat.PerSecond / 2:0} decisions/s (half), decision sent -> next stage's task visible on the case to its reviewer: {Stats.Summary(latency)}");
+            Stats.Result("p50_ms", Stats.P(latency, 50));
+            Stats.Result("p95_ms", Stats.P(latency, 95));
+            Stats.Result("p99_ms", Stats.P(latency, 99));
+
+            var rssMax = Math.Max(rss0, rss1);
+            if (o.OpenTasks > 0)
+            {
+                var fill = System.Diagnostics.Stopwatch.StartNew();
+                await Inbox.FillAsync(pg.ConnectionString, o.OpenTasks, o.ClosedTasks, ct);
+                Console.WriteLine($"bulk load: {o.OpenTasks} open + {o.ClosedTasks} closed tasks ({o.OpenTasks} open + {o.ClosedTasks / 3} closed cases) in {fill.Elapsed.TotalSeconds:0} s");
+                using var user = await server.SignInAsync(Inbox.User, BenchWorkflow.Password, ct);
+                using var member = await server.SignInAsync(Inbox.GroupMember, BenchWorkflow.Password, ct);
+                var mine = await Inbox.TimeFirstPagesAsync(user, "/api/tasks?status=Open", o.InboxRequests, ct);
+                var group = await Inbox.TimeFirstPagesAsync(member, "/api/tasks?status=Open", o.InboxRequests, ct);
+                var cases = await Inbox.TimeFirstPagesAsync(requester, "/api/cases", o.InboxRequests, ct);
+                Console.WriteLine($"inbox, a user's first page:         {Stats.Summary(mine)}");
+                Console.WriteLine($"inbox, a group member's first page: {Stats.Summary(group)}");
+                Console.WriteLine($"cases, a requester's first page:    {Stats.Summary(cases)}");
+                Stats.Result("inbox_p95_ms", new[] { Stats.P(mine, 95), Stats.P(group, 95), Stats.P(cases, 95) }.Max());
+                var rss2 = Stats.RssMb(pid);
+                Console.WriteLine($"memory: RSS {rss2:0} MB with {o.OpenTasks} bulk cases in flight (served through the inbox reads above)");
+                rssMax = Math.Max(rssMax, rss2);
+
+                await load.StartCasesAsync(o.Cases, ct);
+                var grown = await load.DecideFlatOutAsync(TimeSpan.FromSeconds(o.Seconds), ct);
+                Report($"throughput ({o.ClosedTasks / 3} closed cases in the database)", grown, o.Reviewers);
+                Stats.Result("growth", grown.PerSecond / flat.PerSecond);
+                rssMax = Math.Max(rssMax, Stats.RssMb(pid));
+            }
+            Stats.Result("rss_mb", rssMax);
+            Console.WriteLine($"server log: {server.Warnings} warnings, {server.Errors} errors; load average at the end {Stats.LoadAverage()}");
+            foreach (var r in reviewers) r.Dispose();
+            return 0;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Console.Error.WriteLine($"api: {e}\n--- server output (last lines) ---\n{server.Tail()}");
+            return 1;
+        }
+    }
+
+    private static void Report(string title, Load.Throughput t, int reviewers) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{title}: {t.Decisions} decisions in {t.Elapsed.TotalSeconds:0.0} s = {t.PerSecond:0.0}/s by {reviewers} reviewers"
+            + $" ({t.Conflicts} conflicts, {t.Failures} failures{(t.RanOut ? ", a reviewer ran out of tasks" : "")});"
+            + $" decision request {Stats.Summary(t.DecisionMs)}; CPU share: generator {t.GeneratorCpu:P0}, server {t.ServerCpu:P0}"));
+
+    private sealed record Options
+    {
+        public int Reviewers { get; private init; } = 16;
+        public int Cases { get; private init; } = 1600;
+        public int Seconds { get; private init; } = 15;
+        public int LatencySeconds { get; private init; } = 10;
+        public int OpenTasks { get; private init; } = 1_000_000;
+        public int ClosedTasks { get; private init; } = 10_000_000;
+        public int InboxRequests { get; private init; } = 200;
+        public string? ServerBin { get; private init; }
+        public string? LogFile { get; private init; }
+        public bool Help { get; private init; }
+
+        public static Options Parse(string[] args) => ArgReader.Parse(args, new Options(), (o, name, r) => name switch
+            {
+                "--reviewers" => o with { Reviewers = r.Number(1) },
+                "--cases" => o with { Cases = r.Number(1) },
+                "--seconds" => o with { Seconds = r.Number(1) },
+                "--latency-seconds" => o with { LatencySeconds = r.Number(1) },
+                "--open-tasks" => o with { OpenTasks = r.Number(0) },
+                "--closed-tasks" => o with { ClosedTasks = r.Number(0) },
+                "--inbox-requests" => o with { InboxRequests = r.Number(1) },
+                "--server-bin" => o with { ServerBin = r.Value() },
+                "--log" => o with { LogFile = r.Value() },
+                "-h" or "--help" => o with { Help = true },
+                _ => throw new ArgumentException($"unknown option {name}"),
+            });
+    }
+}

@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Approvals.Benchmarks.Support;
+
+namespace Approvals.Benchmarks.Api;
+
+/// <summary>
+/// The load phases against a running server: starting cases, reviewers deciding as fast as they can
+/// (throughput), and reviewers deciding at a set rate while the next stage's task is watched for (latency).
+/// A reviewer's action is "read the first task of my inbox, decide it"; it counts when the decision answered
+/// 200, which the server sends after the step's transaction committed.
+/// </summary>
+public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewers, int serverPid)
+{
+    public sealed record Throughput(int Decisions, int Conflicts, int Failures, bool RanOut, TimeSpan Elapsed, double GeneratorCpu, double ServerCpu, List<double> DecisionMs)
+    {
+        public double PerSecond => Decisions / Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Starts <paramref name="count"/> cases spread over the reviewers' workflows, 16 requests in flight; returns starts per second.</summary>
+    public async Task<double> StartCasesAsync(int count, CancellationToken ct)
+    {
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var response = await requester.PostAsJsonAsync("/api/cases", new { workflow = BenchWorkflow.Key(i % reviewers.Count), title = $"Bench {i}", data = new { } }, ct);
+                if (response.StatusCode != HttpStatusCode.Created)
+                    throw new InvalidOperationException($"case start answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+            }
+        }));
+        return count / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Every reviewer reads and decides, back to back, for <paramref name="duration"/>.</summary>
+    public async Task<Throughput> DecideFlatOutAsync(TimeSpan duration, CancellationToken ct)
+    {
+        int decisions = 0, conflicts = 0, failures = 0, ranOut = 0;
+        var ms = new ConcurrentBag<double>();
+        var (ownBefore, serverBefore) = (Stats.OwnCpu, Stats.CpuTime(serverPid));
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(reviewers.Select(async reviewer =>
+        {
+            while (clock.Elapsed < duration)
+            {
+                var task = await FirstTaskAsync(reviewer, ct);
+                if (task is null)
+                {
+                    Interlocked.Increment(ref ranOut);
+                    return;
+                }
+                var sent = Stopwatch.GetTimestamp();
+                var status = await DecideAsync(reviewer, task.Value.Id, ct);
+                if (status == HttpStatusCode.OK)
+                {
+                    Interlocked.Increment(ref decisions);
+                    ms.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
+                }
+                else if (status == HttpStatusCode.Conflict) Interlocked.Increment(ref conflicts);
+                else Interlocked.Increment(ref failures);
+            }
+        }));
+        var elapsed = clock.Elapsed;
+        return new Throughput(decisions, conflicts, failures, ranOut > 0, elapsed,
+            Stats.CpuShare(ownBefore, Stats.OwnCpu, elapsed), Stats.CpuShare(serverBefore, Stats.CpuTime(serverPid), elapsed), [.. ms]);
+    }
+
+    /// <summary>
+    /// Decisions at <paramref name="rate"/> per second in all (each reviewer on its own schedule); for a stage-1
+    /// or stage-2 decision, the time from sending it until the case shows the next stage's open task to its reviewer.
+    /// </summary>
+    public async Task<List<double>> DecideAtRateAsync(double rate, TimeSpan duration, CancellationToken ct)
+    {
+        var ms = new ConcurrentBag<double>();
+        var interval = TimeSpan.FromSeconds(reviewers.Count / rate);
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(reviewers.Select(async (reviewer, i) =>
+        {
+            var due = interval * i / reviewers.Count;
+            while (due < duration)
+            {
+                if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed, ct);
+                due += interval;
+                var task = await FirstTaskAsync(reviewer, ct);
+                if (task is null) return;
+                var stage = Array.IndexOf(BenchWorkflow.Stages, task.Value.ActivityId);
+                var sent = Stopwatch.GetTimestamp();
+                if (await DecideAsync(reviewer, task.Value.Id, ct) != HttpStatusCode.OK || stage is < 0 or >= 2) continue;
+                var next = BenchWorkflow.Stages[stage + 1];
+                for (var poll = 0; poll < 200; poll++)
+                {
+                    var view = await reviewer.GetFromJsonAsync<JsonObject>($"/api/cases/{task.Value.CaseId}", ct);
+                    if (view?["openTasks"] is JsonArray open && open.Any(t => (string?)t?["activityId"] == next))
+                    {
+                        ms.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
+                        break;
+                    }
+                    await Task.Delay(2, ct);
+                }
+            }
+        }));
+        return [.. ms];
+    }
+
+    private static async Task<(Guid Id, Guid CaseId, string ActivityId)?> FirstTaskAsync(HttpClient reviewer, CancellationToken ct)
+    {
+        var page = await reviewer.GetFromJsonAsync<JsonObject>("/api/tasks?status=Open&limit=1", ct);
+        return page?["items"] is JsonArray { Count: > 0 } items && items[0] is JsonObject t
+            ? (Guid.Parse((string)t["id"]!), Guid.Parse((string)t["caseId"]!), (string)t["activityId"]!)
+            : null;
+    }
+
+    private static async Task<HttpStatusCode> DecideAsync(HttpClient reviewer, Guid task, CancellationToken ct)
+    {
+        using var response = await reviewer.PostAsJsonAsync($"/api/tasks/{task}/decision", new { decision = "approve" }, ct);
+        return response.StatusCode;
+    }
+}

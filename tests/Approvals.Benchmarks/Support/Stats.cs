@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Approvals.Benchmarks.Support;
+
+/// <summary>Percentiles, load average and process figures shared by the benchmarks' reports.</summary>
+public static class Stats
+{
+    /// <summary>Nearest-rank percentile of unsorted values (0 when there are none).</summary>
+    public static double P(IReadOnlyCollection<double> values, double percent)
+    {
+        if (values.Count == 0) return 0;
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Clamp((int)Math.Ceiling(percent / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+    }
+
+    public static string Summary(IReadOnlyCollection<double> ms) => ms.Count == 0 ? "no samples"
+        : string.Create(CultureInfo.InvariantCulture, $"count {ms.Count} p50 {P(ms, 50):0.0} p95 {P(ms, 95):0.0} p99 {P(ms, 99):0.0} max {ms.Max():0.0} ms");
+
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
+    /// <summary>Resident set size of a process in MB, from /proc (0 when it cannot be read).</summary>
+    public static double RssMb(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>CPU time (user + system) a process has used so far, from /proc/PID/stat.</summary>
+    public static TimeSpan CpuTime(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return TimeSpan.FromSeconds(ticks / 100.0);
+        }
+        catch (IOException)
+        {
+            return TimeSpan.Zero;
+        }
+    }
+
+    /// <summary>Share of the machine's CPU (all cores) a process used between two CPU-time readings over <paramref name="wall"/>.</summary>
+    public static double CpuShare(TimeSpan before, TimeSpan after, TimeSpan wall) =>
+        wall <= TimeSpan.Zero ? 0 : (after - before).TotalSeconds / (wall.TotalSeconds * Environment.ProcessorCount);
+
+    public static int OwnPid => Environment.ProcessId;
+
+    public static TimeSpan OwnCpu => Process.GetCurrentProcess().TotalProcessorTime;
+
+    /// <summary>A machine-readable result line: the run script reads <c>result key=value</c>.</summary>
+    public static void Result(string key, double value) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"result {key}={value:0.###}"));
+
+    public static void ResultText(string key, string value) => Console.WriteLine($"result {key}={value}");
+}
