@@ -25,7 +25,7 @@ public static class SetOutOfOffice
 
     public sealed record End(string Email, Actor Actor) : ICommand<bool>;
 
-    public sealed class Handler(ApprovalsDb db, CaseStore store, TimeProvider clock) : ICommandHandler<Command, Answer>, ICommandHandler<End, bool>
+    public sealed class Handler(ApprovalsDb db, CaseStore store, TimeProvider clock, StandingChanges changes) : ICommandHandler<Command, Answer>, ICommandHandler<End, bool>
     {
         public async ValueTask<Answer> Handle(Command c, CancellationToken ct)
         {
@@ -52,7 +52,8 @@ public static class SetOutOfOffice
             user.AwayUntil = c.Body.Until;
             user.AwayDelegate = delegateTo;
             user.UpdatedAt = now;
-            await db.SaveChangesAsync(ct);
+            // Absences are part of what the engine routes by: every server drops its directory snapshot.
+            await changes.SaveAsync(db, [], ct, directory: true);
 
             int moved = 0, kept = 0;
             if (c.Body.MoveOpenTasks)
@@ -79,7 +80,8 @@ public static class SetOutOfOffice
             user.AwayFrom = user.AwayUntil = null;
             user.AwayDelegate = null;
             user.UpdatedAt = clock.GetUtcNow();
-            await db.SaveChangesAsync(ct);
+            // Absences are part of what the engine routes by: every server drops its directory snapshot.
+            await changes.SaveAsync(db, [], ct, directory: true);
             return true;
         }
 
