@@ -14,6 +14,9 @@ public static class ElsaInputs
 {
     private static readonly HashSet<string> WrapperKeys = ["typeName", "expression", "memoryReference"];
 
+    /// <summary>JSON given as text inside an input: the limits of a whole definition (depth, no duplicate keys).</summary>
+    private static readonly JsonDocumentOptions TextOptions = new() { MaxDepth = 32, AllowDuplicateProperties = false };
+
     /// <summary>True for an Elsa input wrapper: only wrapper keys, and an <c>expression</c> object with a string <c>type</c>.</summary>
     public static bool IsWrapped(JsonNode? node) =>
         node is JsonObject o
@@ -46,11 +49,11 @@ public static class ElsaInputs
                     if (string.IsNullOrWhiteSpace(text)) return null;
                     try
                     {
-                        return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+                        return JsonNode.Parse(text, documentOptions: TextOptions);
                     }
                     catch (JsonException)
                     {
-                        error = $"its {kind} value is not valid JSON";
+                        error = $"its {kind} value is not valid JSON (nested at most 32 deep, each key once)";
                         return null;
                     }
                 }
@@ -76,7 +79,7 @@ public static class ElsaInputs
             case "Object" or "Json":
                 try
                 {
-                    return JsonNode.Parse(text);
+                    return JsonNode.Parse(text, documentOptions: TextOptions);
                 }
                 catch (JsonException)
                 {

@@ -49,6 +49,11 @@ public static class CaseMigration
         if (current is { Status: CaseStatus.Faulted, Fault: { } fault })
             foreach (var q in fault.Resume.Select(r => r.Activity).Prepend(fault.ActivityId).Distinct())
                 Require<Activity>(q, "where the faulted case resumes");
+        // Two activities running side by side must stay two: merged, one's votes would count for the other.
+        foreach (var clash in current.Stages.Select(x => x.ActivityId).Concat(current.Waits.Select(w => w.ActivityId)).Distinct()
+                     .GroupBy(Rename).Where(g => g.Count() > 1))
+            foreach (var id in clash.Skip(1))
+                problems.Add(new MigrationProblem(id, $"'{id}' and '{clash.First()}' are both running and would both become '{clash.Key}'; each must map to an activity of its own."));
         foreach (var (from, to) in activityMap)
             if (target.Find(to) is null && !problems.Any(p => p.ActivityId == from))
                 problems.Add(new MigrationProblem(from, $"activityMap maps '{from}' to '{to}', which version {toVersion} does not have."));

@@ -31,10 +31,11 @@ public static class Simulation
     /// <summary>Timers one dry run may fire, so a workflow whose reminders never stop cannot keep it busy.</summary>
     public const int MaxTimerFirings = 10_000;
 
+    /// <param name="ct">Checked before every event: a caller's time budget ends a run that would take too long.</param>
     public static SimulationResult Run(WorkflowDefinition definition, SimulationRequest request, IDirectoryView directory,
-        ICalendarView? calendars = null, EngineLimits? limits = null)
+        ICalendarView? calendars = null, EngineLimits? limits = null, CancellationToken ct = default)
     {
-        var run = new Runner(definition, directory, calendars, limits);
+        var run = new Runner(definition, directory, calendars, limits, ct);
         run.Take(WorkflowEngine.Start(definition, new StartCase(request.CaseId, request.Requester, request.Title, request.Data, request.At),
             directory, calendars, limits));
         var now = request.At;
@@ -79,7 +80,8 @@ public static class Simulation
                 && (t.CandidateUsers.Contains(person) || t.CandidateGroups.Any(g => directory.IsMember(person, g))));
     }
 
-    private sealed class Runner(WorkflowDefinition definition, IDirectoryView directory, ICalendarView? calendars, EngineLimits? limits)
+    private sealed class Runner(WorkflowDefinition definition, IDirectoryView directory, ICalendarView? calendars, EngineLimits? limits,
+        CancellationToken ct)
     {
         private readonly HashSet<Guid> _fired = [];
 
@@ -96,7 +98,11 @@ public static class Simulation
             Notifications.AddRange(step.Effects.OfType<NotificationRequested>());
         }
 
-        public void Apply(CaseEvent e) => Take(WorkflowEngine.Apply(definition, State, e, directory, calendars, limits));
+        public void Apply(CaseEvent e)
+        {
+            ct.ThrowIfCancellationRequested();
+            Take(WorkflowEngine.Apply(definition, State, e, directory, calendars, limits));
+        }
 
         /// <summary>Fires every pending timer due by <paramref name="until"/>, earliest first, each at its due time.</summary>
         public void FireDue(DateTimeOffset until)

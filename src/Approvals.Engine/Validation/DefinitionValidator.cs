@@ -92,6 +92,7 @@ public sealed class DefinitionValidator
     private void CheckConnections()
     {
         var taken = new Dictionary<(string, string), string>();
+        var forkBranches = new HashSet<(string, string)>();
         for (var i = 0; i < _def.Connections.Count; i++)
         {
             var c = _def.Connections[i];
@@ -110,6 +111,10 @@ public sealed class DefinitionValidator
                 Error(ErrorCodes.UnknownPort, UnknownSourcePort(source, c.Source.Port), path + ".source.port", source.Id);
                 continue;
             }
+            // The same branch twice would run its activities twice over (and doubled again after every Fork).
+            if (source is ForkActivity && !forkBranches.Add((source.Id, c.Target.Activity)))
+                Error(ErrorCodes.PortMultiple, $"{Label(source)} already has a branch to '{c.Target.Activity}'; each branch is one connection.",
+                    path + ".target.activity", source.Id);
             // Only a Fork starts parallel branches; on any other port a second connection would be ambiguous.
             if (source is not ForkActivity && !taken.TryAdd((source.Id, c.Source.Port), path))
                 Error(ErrorCodes.PortMultiple, $"Port {c.Source.Port} of {Label(source)} is already connected by {taken[(source.Id, c.Source.Port)][2..]}; only a Fork may start several branches.",

@@ -42,9 +42,13 @@ public static class WorkflowValidation
             return (d, e, json);
         }
         var import = ElsaImport.Convert((JsonObject)node!);
+        var converted = import.Definition.ToJsonString();
+        // Unwrapped inputs make the document deeper: what is stored must read back under the same limits.
+        if (!TryParse(converted, out _))
+            return (null, [new ValidationError(ErrorCodes.InvalidValue, "Once its Elsa inputs are unwrapped the definition nests deeper than 64 levels.", "$")], json);
         var (definition, errors) = Validate(import.Definition, keyOverride);
         var rest = errors.Where(e => !(e.Code == ErrorCodes.UnknownType && e.ActivityId is { } id && import.Unsupported.Contains(id)));
-        return (definition, import.Errors.Concat(rest).Distinct().ToList(), import.Definition.ToJsonString());
+        return (definition, import.Errors.Concat(rest).Distinct().ToList(), converted);
     }
 
     // Same options as DefinitionReader.Read(string), so whatever parses here parses there.

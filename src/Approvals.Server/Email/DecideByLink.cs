@@ -40,7 +40,19 @@ public static class DecideByLink
                 var appUrl = options.Value.Base;
                 if (!http.Request.HasFormContentType)
                     return Page(http, StatusCodes.Status415UnsupportedMediaType, DecisionPages.Refused(text, text.BadForm, appUrl));
-                var form = await http.Request.ReadFormAsync(http.RequestAborted);
+                IFormCollection form;
+                try
+                {
+                    // A page's form holds two short fields: anything much larger is not from our page.
+                    if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+                        size.MaxRequestBodySize = MaxFormBytes;
+                    form = await http.Request.ReadFormAsync(new Microsoft.AspNetCore.Http.Features.FormOptions { ValueCountLimit = 20, ValueLengthLimit = MaxFormBytes, MultipartBodyLengthLimit = MaxFormBytes },
+                        http.RequestAborted);
+                }
+                catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
+                {
+                    return Page(http, StatusCodes.Status400BadRequest, DecisionPages.Refused(text, text.BadForm, appUrl));
+                }
                 string? token = form["token"];
                 var comment = string.IsNullOrWhiteSpace(form["comment"]) ? null : form["comment"].ToString().Trim();
                 var row = await decider.FindAsync(token, EmailTokens.Link, http.RequestAborted);
@@ -58,6 +70,9 @@ public static class DecideByLink
             })
             .AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
     }
+
+    /// <summary>The largest form the confirmation page can send: a token and a comment of the longest allowed length.</summary>
+    private const int MaxFormBytes = 64 * 1024;
 
     private static string? CommentRefusal(string? comment) =>
         comment is not null && (comment.Length > PlainText.MaxCommentLength || PlainText.HasHiddenCharacters(comment, multiline: true))

@@ -18,6 +18,7 @@ public static class EmailRefusals
     public const string Ambiguous = "ambiguous";
     public const string ForeignSender = "foreign-sender";
     public const string AuthenticationFailed = "authentication-failed";
+    public const string Automatic = "automatic-reply";
 }
 
 public static class EmailDecisionAudit

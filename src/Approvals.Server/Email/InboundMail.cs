@@ -79,7 +79,7 @@ public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecis
         claimed.Outcome = outcome == "decided" ? outcome : reason ?? outcome;
         claimed.TaskId = token?.TaskId;
         if (reason is not null && await RecipientAsync(db, token, from, reason, ct) is { } to)
-            db.Outbox.Add(RefusalMail(db, token, to, reason, decision, message, messageId));
+            db.Outbox.Add(RefusalMail(db, token, to, reason, decision, messageId));
         await db.SaveChangesAsync(ct);
         if (reason is not null && token is not null)
             await decider.NoteAsync(token.CaseId, token.TaskId, EmailDecisionAudit.ReplyRefused, token.Person, reason, Via,
@@ -91,10 +91,13 @@ public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecis
     private async Task<(string Outcome, string? Reason, Decision? Decision)> HandleAsync(EmailDecider decider, MimeMessage message,
         EmailTokenRow? token, string? from, CancellationToken ct)
     {
+        // An out-of-office notice or other machine-written answer decides nothing, and is not answered (no mail loops).
+        if (SenderChecks.IsAutomatic(message.Headers)) return ("ignored", EmailRefusals.Automatic, null);
         if (token is null) return ("ignored", EmailRefusals.UnknownToken, null);
-        if (from != token.Person) return ("refused", EmailRefusals.ForeignSender, null);
+        if (from != token.Person || message.From.Mailboxes.Count() != 1 || message.Sender is { } sender && !string.Equals(sender.Address, from, StringComparison.OrdinalIgnoreCase))
+            return ("refused", EmailRefusals.ForeignSender, null);
         var reading = ReplyParser.Read(message.TextBody, message.HtmlBody);
-        if (SenderChecks.Fails(message.Headers, inbound.Value.AuthServId)) return ("refused", EmailRefusals.AuthenticationFailed, reading.Decision);
+        if (SenderChecks.Fails(message.Headers, inbound.Value.AuthServId, from)) return ("refused", EmailRefusals.AuthenticationFailed, reading.Decision);
         if (reading.Decision is not { } decision) return ("refused", EmailRefusals.Ambiguous, null);
         var refusal = await decider.DecideAsync(token, decision, reading.Comment, Via, consume: false, ct);
         return refusal is null ? ("decided", null, decision) : ("refused", refusal, decision);
@@ -118,13 +121,13 @@ public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecis
     /// </summary>
     private static async Task<string?> RecipientAsync(ApprovalsDb db, EmailTokenRow? token, string? from, string reason, CancellationToken ct)
     {
+        if (reason == EmailRefusals.Automatic) return null;
         if (token is not null) return token.Person;
         if (reason != EmailRefusals.UnknownToken || from is null) return null;
         return await db.Users.AsNoTracking().AnyAsync(u => u.Email == from && !u.Disabled, ct) ? from : null;
     }
 
-    private OutboxRow RefusalMail(ApprovalsDb db, EmailTokenRow? token, string to, string reason, Decision? decision,
-        MimeMessage message, string messageId)
+    private OutboxRow RefusalMail(ApprovalsDb db, EmailTokenRow? token, string to, string reason, Decision? decision, string messageId)
     {
         var now = clock.GetUtcNow();
         string? link = null;
@@ -141,15 +144,16 @@ public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecis
         }
         else if (token is not null && reason is EmailRefusals.Ambiguous or EmailRefusals.ForeignSender or EmailRefusals.AuthenticationFailed)
             link = $"{app.Value.Base}/tasks/{token.TaskId}";
-        var subject = Bounded(message.Subject);
         var details = new JsonObject
         {
-            ["reason"] = reason, ["message"] = EmailText.English.ReplySentence(reason), ["link"] = link, ["inReplyTo"] = Bounded(messageId), ["subject"] = subject,
+            ["reason"] = reason, ["message"] = EmailText.English.ReplySentence(reason), ["link"] = link, ["inReplyTo"] = Bounded(messageId),
+            // No subject of the sender's: a forged reply must not get its words mailed to a real person (the template words it).
+            ["subject"] = null,
         };
         return new OutboxRow
         {
             Id = Guid.CreateVersion7(now), CaseId = token?.CaseId, TaskId = token?.TaskId, Event = RefusedEvent, Template = RefusedTemplate,
-            Subject = subject.StartsWith("Re:", StringComparison.OrdinalIgnoreCase) ? subject : "Re: " + subject, RecipientsJson = JsonSerializer.Serialize(new[] { to }), DetailsJson = details.ToJsonString(), CreatedAt = now,
+            Subject = null, RecipientsJson = JsonSerializer.Serialize(new[] { to }), DetailsJson = details.ToJsonString(), CreatedAt = now,
         };
     }
 

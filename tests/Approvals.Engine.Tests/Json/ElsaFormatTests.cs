@@ -179,4 +179,27 @@ public class ElsaFormatTests
         JsonArray a => new JsonArray(a.Select(Sorted).ToArray()),
         _ => node?.DeepClone(),
     };
+
+    [Fact]
+    public void ValidateAndImport_WrappedJsonWithDuplicateKeys_ReportedNotThrown()
+    {
+        var doc = JsonNode.Parse(Fixture("approval.elsa.json"))!.AsObject();
+        doc["root"]!["activities"]![1]!["assignees"] = ElsaInputs.Wrap("Object", "Object", "{\"users\": [\"a@example.org\"], \"users\": [\"b@example.org\"]}");
+
+        var (_, errors, _) = WorkflowValidation.ValidateAndImport(doc.ToJsonString());
+
+        Assert.Contains(errors, e => e.Code == ErrorCodes.InvalidValue && e.ActivityId == "a1b2c3d4e5f60718");
+    }
+
+    [Fact]
+    public void ValidateAndImport_ForkWithTheSameBranchTwice_Refused()
+    {
+        var doc = JsonNode.Parse(Fixture("approval.elsa.json"))!.AsObject();
+        var connections = doc["root"]!["connections"]!.AsArray();
+        connections.Add(connections[1]!.DeepClone());
+
+        var (_, errors, _) = WorkflowValidation.ValidateAndImport(doc.ToJsonString());
+
+        Assert.Contains(errors, e => e.Code == ErrorCodes.PortMultiple);
+    }
 }

@@ -82,4 +82,24 @@ public class CaseMigrationTests
         Assert.Null(step);
         Assert.Contains("Approved", Assert.Single(problems).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Migrate_TwoRunningStagesMappedOntoOne_Refused()
+    {
+        var parallel = Definitions.Parse("""
+            [ {"id": "start", "type": "Start"}, {"id": "fork", "type": "Fork"},
+              {"id": "one", "type": "Review", "assignees": {"users": ["a@example.org"]}},
+              {"id": "two", "type": "Review", "assignees": {"users": ["b@example.org"]}},
+              {"id": "join", "type": "Join"},
+              {"id": "approved", "type": "End", "outcome": "Approved"}, {"id": "rejected", "type": "End", "outcome": "Rejected"} ]
+            """,
+            "start.Done -> fork", "fork.Done -> one", "fork.Done -> two", "one.Approved -> join", "two.Approved -> join",
+            "one.Rejected -> rejected", "two.Rejected -> rejected", "join.Done -> approved");
+        var driver = CaseDriver.Start(parallel);
+
+        var (step, problems) = CaseMigration.Migrate(parallel, driver.State, new Dictionary<string, string> { ["one"] = "two" }, 1, 2, "admin@example.org", At);
+
+        Assert.Null(step);
+        Assert.Contains("both running", Assert.Single(problems).Message, StringComparison.Ordinal);
+    }
 }

@@ -70,8 +70,13 @@ public abstract partial class EmailRoundTripTests(StorageProvider provider) : IA
         var confirmed = await browser.PostAsync("/email/decide", form());
         var replayed = await browser.PostAsync("/email/decide", form());
 
+        var flood = await browser.PostAsync("/email/decide", new FormUrlEncodedContent(
+            Enumerable.Range(0, 2000).Select(i => KeyValuePair.Create($"f{i}", "x"))));
+
         Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, replayed.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, flood.StatusCode);
+        Assert.StartsWith("text/html", flood.Content.Headers.ContentType!.ToString(), StringComparison.Ordinal);
         var task = await IdentityTaskAsync(caseId);
         Assert.Equal("approve", (string)task["decision"]!);
         Assert.Equal("intake.officer1@example.org", (string)task["decidedBy"]!);

@@ -14,9 +14,13 @@ namespace Approvals.Server.Tests.Email;
 /// </summary>
 public abstract class InboundEmailTests(EmailAppFactory app)
 {
+    /// <summary>What our own receiving host writes for mail that passed its checks (the default of every message here).</summary>
+    private static readonly string Passed =
+        $"Authentication-Results: {EmailAppFactory.AuthServId}; spf=pass smtp.mailfrom=example.org; dkim=pass header.d=example.org; dmarc=pass header.from=example.org\r\n";
+
     private static string Mime(string from, string to, string body, string? messageId = null, string? extraHeaders = null) =>
         $"From: {from}\r\nTo: {to}\r\nSubject: Re: Task: Identity and documents\r\nDate: Mon, 30 Nov 2026 10:00:00 +0000\r\n"
-        + $"Message-ID: <{messageId ?? Guid.NewGuid().ToString("N")}@mail.example.net>\r\n{extraHeaders}"
+        + $"Message-ID: <{messageId ?? Guid.NewGuid().ToString("N")}@mail.example.net>\r\n{extraHeaders ?? Passed}"
         + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + body;
 
     private Task<HttpResponseMessage> SendAsync(string mime, string? secret = EmailAppFactory.Secret, string mediaType = "message/rfc822")
@@ -135,6 +139,34 @@ public abstract class InboundEmailTests(EmailAppFactory app)
 
         Assert.Equal("decided", await OutcomeAsync(answer));
         Assert.Equal("approve", (await TaskAsync(app, taskId)).Decision);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("Authentication-Results: mx.approvals.example.org; spf=fail smtp.mailfrom=evil.example; dkim=pass header.d=evil.example; dmarc=none\r\n")]
+    [InlineData("Authentication-Results: mx.elsewhere.example; spf=pass smtp.mailfrom=example.org; dkim=pass header.d=example.org; dmarc=pass\r\n")]
+    public async Task Post_NoPassingResultOfOurOwnHost_RefusedAsUnauthenticated(string headers)
+    {
+        var (_, taskId, replyTo) = await ReplyAddressAsync();
+
+        var answer = await SendAsync(Mime(Officer, replyTo, "Approved", extraHeaders: headers));
+
+        Assert.Equal("refused", await OutcomeAsync(answer));
+        Assert.Null((await TaskAsync(app, taskId)).Decision);
+    }
+
+    [Fact]
+    public async Task Post_OutOfOfficeAutoReply_DecidesNothingAndIsNotAnswered()
+    {
+        var (caseId, taskId, replyTo) = await ReplyAddressAsync();
+
+        var answer = await SendAsync(Mime(Officer, replyTo, "OK, thanks for your message. I am out of the office until Monday.",
+            extraHeaders: Passed + "Auto-Submitted: auto-replied\r\nX-Autoreply: yes\r\n"));
+
+        Assert.Equal("ignored", await OutcomeAsync(answer));
+        Assert.Null((await TaskAsync(app, taskId)).Decision);
+        var history = (await (await app.ClientAsync(Requester)).GetFromJsonAsync<JsonArray>($"/api/cases/{caseId}/audit"))!;
+        Assert.DoesNotContain(history, a => (string?)a!["action"] == "TaskDecided");
     }
 
     [Fact]

@@ -80,6 +80,10 @@ public abstract class SimulateTests(ApprovalsAppFactory app)
         Assert.Equal("decisions[0]", (string)(await noTask.Content.ReadFromJsonAsync<JsonObject>())!["errors"]![0]!["field"]!);
         Assert.Equal(HttpStatusCode.BadRequest, badData.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, requester.StatusCode);
+        var endOfTime = await designer.PostAsJsonAsync("/api/workflows/simulate",
+            new { workflow = "personnel-vetting", data = Candidate, at = "9999-12-31T23:59:30Z", advance = "P30D" });
+        Assert.Equal(HttpStatusCode.BadRequest, endOfTime.StatusCode);
+        Assert.Equal("at", (string)(await endOfTime.Content.ReadFromJsonAsync<JsonObject>())!["errors"]![0]!["field"]!);
     }
 }
 

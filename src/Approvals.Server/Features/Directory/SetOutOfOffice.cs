@@ -16,7 +16,8 @@ namespace Approvals.Server.Features.Directory;
 public static class SetOutOfOffice
 {
     [SchemaName("OutOfOfficeRequest")]
-    public sealed record Request(DateTimeOffset? From, DateTimeOffset? Until, string? Delegate, bool MoveOpenTasks);
+    public sealed record Request(DateTimeOffset? From, [property: System.ComponentModel.DataAnnotations.Required] DateTimeOffset? Until,
+        [property: System.ComponentModel.DataAnnotations.Required] string? Delegate, bool MoveOpenTasks);
 
     [SchemaName("OutOfOfficeAnswer")]
     public sealed record Answer(string Email, OutOfOfficeView OutOfOffice, int MovedTasks, int KeptTasks);

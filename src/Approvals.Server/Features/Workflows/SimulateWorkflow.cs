@@ -22,6 +22,9 @@ public static class SimulateWorkflow
 {
     public const int MaxDecisions = 500;
 
+    /// <summary>How long one dry run may compute; a workflow whose timers would keep it busy longer is answered 422.</summary>
+    public static readonly TimeSpan TimeBudget = TimeSpan.FromSeconds(5);
+
     [SchemaName("SimulatedDecision")]
     public sealed record DecisionRequest(string? ActivityId, [property: OneOfNames(typeof(Decision), KebabCase = true)] string? Decision, string? By, string? Comment);
 
@@ -54,12 +57,23 @@ public static class SimulateWorkflow
                     : throw RequestInvalid.Field("advance", "advance is an ISO 8601 duration of weeks, days and time, such as P3D or PT4H.");
             var requester = string.IsNullOrWhiteSpace(b.Requester) ? q.Caller : b.Requester.Trim().ToLowerInvariant();
             var at = b.At ?? clock.GetUtcNow();
+            if (at.Year is < 1900 or > 9000) throw RequestInvalid.Field("at", "at must be a date between the years 1900 and 9000.");
+            if (advance is { } a && a.ToTimeSpan() > TimeSpan.FromDays(3650)) throw RequestInvalid.Field("advance", "advance may be at most ten years (P3650D).");
             var request = new SimulationRequest(Guid.CreateVersion7(at), requester, string.IsNullOrWhiteSpace(b.Title) ? definition.Name : b.Title.Trim(),
                 data, decisions, at, advance);
             SimulationResult result;
+            var directory = await db.LoadDirectoryAsync(ct);
+            var calendars = await db.LoadCalendarsAsync(ct);
+            using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            budget.CancelAfter(TimeBudget);
             try
             {
-                result = Simulation.Run(definition, request, await db.LoadDirectoryAsync(ct), await db.LoadCalendarsAsync(ct), engine.Value.Limits);
+                result = Simulation.Run(definition, request, directory, calendars, engine.Value.Limits, budget.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new RequestUnprocessable("advance", $"The dry run did not finish within {TimeBudget.TotalSeconds:0} seconds: "
+                    + "the workflow fires too many timers over this span. Simulate a shorter span or fewer decisions.", "simulation-too-long");
             }
             catch (SimulationRefused r)
             {
