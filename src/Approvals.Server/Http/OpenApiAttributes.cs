@@ -27,3 +27,7 @@ public sealed class OneOfNamesAttribute(Type enumType) : Attribute
 /// <summary>A JSON property holding a workflow definition: the document references the workflow JSON Schema for it.</summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter)]
 public sealed class WorkflowDefinitionAttribute : Attribute;
+
+/// <summary>Marks a route whose 200 answer is an Elsa 3 workflow-definition document.</summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Class)]
+public sealed class ElsaDocumentAnswerAttribute : Attribute;

@@ -19,6 +19,7 @@ public static class OpenApiSetup
 {
     public const string BearerScheme = "Bearer";
     public const string WorkflowDefinitionSchema = "WorkflowDefinition";
+    public const string ElsaDefinitionSchema = "ElsaWorkflowDefinition";
 
     public static IServiceCollection AddApprovalsOpenApi(this IServiceCollection services) =>
         services.AddOpenApi(o =>
@@ -132,12 +133,22 @@ public static class OpenApiSetup
             operation.RequestBody = new OpenApiRequestBody
             {
                 Required = true,
-                Description = "A workflow definition (JSON Schema: GET /api/schema/workflow.json).",
+                Description = "A workflow definition (JSON Schema: GET /api/schema/workflow.json), or an Elsa 3 workflow-definition document.",
                 Content = new Dictionary<string, OpenApiMediaType>
                 {
-                    ["application/json"] = new() { Schema = new OpenApiSchemaReference(WorkflowDefinitionSchema) },
+                    ["application/json"] = new()
+                    {
+                        Schema = new OpenApiSchema
+                        {
+                            AnyOf = [new OpenApiSchemaReference(WorkflowDefinitionSchema), new OpenApiSchemaReference(ElsaDefinitionSchema)],
+                        },
+                    },
                 },
             };
+        if (metadata.OfType<ElsaDocumentAnswerAttribute>().Any()
+            && operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse { Content: { } content }
+            && content.TryGetValue("application/json", out var json))
+            json.Schema = new OpenApiSchemaReference(ElsaDefinitionSchema);
         return Task.CompletedTask;
     }
 
@@ -194,6 +205,20 @@ public static class OpenApiSetup
         var schemas = new Dictionary<string, JsonNode> { [WorkflowDefinitionSchema] = root };
         foreach (var (name, definition) in definitions.ToList())
             schemas[WorkflowPartName(name)] = definition!.DeepClone();
+        // What the import reads of an Elsa 3 document; everything else in it is kept or ignored (docs/workflow-format.md).
+        schemas[ElsaDefinitionSchema] = JsonNode.Parse("""
+            {"type": "object", "required": ["root"],
+             "description": "An Elsa 3 workflow-definition document as Elsa Studio 3.x exports it (root.type Elsa.Flowchart).",
+             "properties": {
+               "definitionId": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"},
+               "version": {"type": "integer"}, "inputs": {"type": "array", "items": {"type": "object"}},
+               "customProperties": {"type": "object"},
+               "root": {"type": "object", "required": ["type"], "properties": {
+                 "type": {"type": "string", "enum": ["Elsa.Flowchart"]},
+                 "activities": {"type": "array", "items": {"type": "object", "required": ["id", "type"],
+                   "properties": {"id": {"type": "string"}, "type": {"type": "string"}}}},
+                 "connections": {"type": "array", "items": {"type": "object"}}}}}}
+            """)!;
         document.Components!.Schemas ??= new Dictionary<string, IOpenApiSchema>();
         foreach (var (name, node) in schemas)
         {

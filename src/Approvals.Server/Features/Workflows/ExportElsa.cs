@@ -31,6 +31,7 @@ public static class ExportElsa
     public static void Map(RouteGroupBuilder workflows) =>
         workflows.MapGet("/{key}/versions/{version}/elsa", async Task<Ok<JsonObject>> (string key, int version, IMediator m, CancellationToken ct) =>
                 TypedResults.Ok(await m.Send(new Query(key, version), ct)))
+            .WithMetadata(new ElsaDocumentAnswerAttribute())
             .WithName("ExportWorkflowVersionToElsa")
             .WithSummary("One published version as an Elsa 3 workflow-definition document")
             .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);

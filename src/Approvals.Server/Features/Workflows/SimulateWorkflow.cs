@@ -29,7 +29,8 @@ public static class SimulateWorkflow
     public sealed record DecisionRequest(string? ActivityId, [property: OneOfNames(typeof(Decision), KebabCase = true)] string? Decision, string? By, string? Comment);
 
     [SchemaName("SimulationRequest")]
-    public sealed record Request([property: WorkflowDefinition] JsonObject? Definition, string? Workflow, JsonObject? Data, string? Requester,
+    /// <param name="Definition">A definition in this engine's form or an Elsa 3 document.</param>
+    public sealed record Request(JsonObject? Definition, string? Workflow, JsonObject? Data, string? Requester,
         string? Title, IReadOnlyList<DecisionRequest>? Decisions, DateTimeOffset? At, string? Advance);
 
     [SchemaName("SimulatedNotification")]
