@@ -36,9 +36,15 @@ public static class WorkflowValidation
     /// </summary>
     public static (WorkflowDefinition? Definition, IReadOnlyList<ValidationError> Errors, string Json) ValidateAndImport(string json, string? keyOverride = null)
     {
-        if (json.Length > DefinitionReader.MaxDefinitionBytes || !TryParse(json, out var node) || !ElsaImport.IsElsa(node))
+        if (json.Length > DefinitionReader.MaxDefinitionBytes || !TryParse(json, out var node))
         {
-            var (d, e) = Validate(json, keyOverride);
+            var (d, e) = DefinitionReader.Read(json, keyOverride);
+            return (d, e, json);
+        }
+        if (!ElsaImport.IsElsa(node))
+        {
+            // Parsed once: this engine's own form goes straight to the checks.
+            var (d, e) = Validate(node, keyOverride);
             return (d, e, json);
         }
         var import = ElsaImport.Convert((JsonObject)node!);

@@ -15,7 +15,7 @@ namespace Approvals.Server.Email.Transports;
 /// Message-ID it has seen, and no lock is taken for it.
 /// </summary>
 internal sealed class ImapPoller(
-    IServiceProvider services, IOptions<InboundTransportOptions> options, TimeProvider clock, ILogger<ImapPoller> log) : BackgroundService
+    IServiceProvider services, IOptions<InboundTransportOptions> options, IOptions<InboundMailOptions> mail, TimeProvider clock, ILogger<ImapPoller> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -111,7 +111,7 @@ internal sealed class ImapPoller(
         var sizes = await folder.FetchAsync(uids, MessageSummaryItems.UniqueId | MessageSummaryItems.Size, ct);
         foreach (var summary in sizes)
         {
-            if (summary.Size > options.Value.MaxBytes)
+            if (summary.Size > mail.Value.MaxBytes)
             {
                 log.LogWarning("IMAP: message {Uid} of {Bytes} bytes is over Email:Inbound:MaxBytes; set aside unread", summary.UniqueId, summary.Size);
                 await MarkHandledAsync(folder, processed, summary.UniqueId, ct);

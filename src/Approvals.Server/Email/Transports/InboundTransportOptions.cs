@@ -6,7 +6,8 @@ namespace Approvals.Server.Email.Transports;
 
 /// <summary>
 /// <c>Email__Inbound__*</c> for the transports that receive replies: the built-in SMTP listener (on when
-/// <see cref="SmtpPort"/> is set) and IMAP polling (on when <see cref="ImapPollingOptions.Host"/> is set).
+/// <see cref="SmtpPort"/> is set) and IMAP polling (on when <see cref="ImapPollingOptions.Host"/> is set); the limits every
+/// transport shares (<c>MaxBytes</c>, <c>AuthServId</c>) are <see cref="InboundMailOptions"/>.
 /// <see cref="ReplyAddress"/> is copied from <c>Email__ReplyAddress</c>: the listener accepts only recipients of that shape.
 /// </summary>
 public sealed class InboundTransportOptions : IValidatableObject
@@ -21,10 +22,6 @@ public sealed class InboundTransportOptions : IValidatableObject
     [Required]
     public string SmtpBind { get; set; } = "127.0.0.1";
 
-    /// <summary>The largest message accepted, advertised with SIZE and enforced while DATA is read.</summary>
-    [Range(1024, int.MaxValue)]
-    public int MaxBytes { get; set; } = 10 * 1024 * 1024;
-
     /// <summary>SMTP sessions served at once; further connections wait in the listen queue.</summary>
     [Range(1, 10_000)]
     public int MaxSessions { get; set; } = 32;
@@ -32,12 +29,6 @@ public sealed class InboundTransportOptions : IValidatableObject
     /// <summary>How long an idle SMTP session is kept open.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan SmtpSessionTimeout { get; set; } = TimeSpan.FromMinutes(2);
-
-    /// <summary>
-    /// The authserv-id of our own receiving host (RFC 8601). The listener removes <c>Authentication-Results</c>
-    /// headers claiming it from mail it receives, unless the peer is one of <see cref="SmtpTrustedRelays"/>.
-    /// </summary>
-    public string? AuthServId { get; set; }
 
     /// <summary>IP addresses of the organisation's MX or relays that verify mail and add their own
     /// <c>Authentication-Results</c>: their copies are kept. Anyone else's copies with our id are removed.</summary>

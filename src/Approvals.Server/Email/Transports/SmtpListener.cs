@@ -9,26 +9,28 @@ namespace Approvals.Server.Email.Transports;
 /// address, advertises and enforces <c>Email__Inbound__MaxBytes</c>, and serves at most <c>MaxSessions</c> at once.
 /// </summary>
 internal sealed class SmtpListener(
-    IServiceProvider services, IOptions<InboundTransportOptions> options, ILogger<SmtpListener> log) : BackgroundService
+    IServiceProvider services, IOptions<InboundTransportOptions> options, IOptions<InboundMailOptions> mail, ILogger<SmtpListener> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
         if (o.SmtpPort is not { } port) return;
+        // One limit for every way a reply arrives (Email:Inbound:MaxBytes, at most 100 MB, so it fits an int).
+        var maxBytes = (int)mail.Value.MaxBytes;
         InboundMailCheck.EnsureHandler(services, "Email:Inbound:SmtpPort");
         var store = ActivatorUtilities.CreateInstance<SmtpReplyStore>(services);
         using var listeners = new BoundedListenerFactory(o.MaxSessions);
         var serverOptions = new SmtpServerOptionsBuilder()
             .ServerName(ReplyAddressPattern.TryParse(o.ReplyAddress)!.Suffix[1..])
             .Endpoint(e => e.Endpoint(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(o.SmtpBind), port)).SessionTimeout(o.SmtpSessionTimeout))
-            .MaxMessageSize(o.MaxBytes, MaxMessageSizeHandling.Strict)
+            .MaxMessageSize(maxBytes, MaxMessageSizeHandling.Strict)
             .Build();
         var provider = new SmtpServer.ComponentModel.ServiceProvider();
         provider.Add((SmtpServer.Storage.IMessageStore)store);
         provider.Add((SmtpServer.Storage.IMailboxFilter)store);
         provider.Add(listeners);
         var server = new SmtpServer.SmtpServer(serverOptions, provider);
-        log.LogInformation("SMTP listener for replies on {Bind}:{Port} (at most {MaxBytes} bytes a message)", o.SmtpBind, port, o.MaxBytes);
+        log.LogInformation("SMTP listener for replies on {Bind}:{Port} (at most {MaxBytes} bytes a message)", o.SmtpBind, port, maxBytes);
         await server.StartAsync(stoppingToken);
     }
 }

@@ -16,7 +16,7 @@ namespace Approvals.Server.Email.Transports;
 /// accepted is never lost.
 /// </summary>
 internal sealed class SmtpReplyStore(
-    IServiceScopeFactory scopes, IOptions<InboundTransportOptions> options, ILogger<SmtpReplyStore> log) : MessageStore, IMailboxFilter
+    IServiceScopeFactory scopes, IOptions<InboundTransportOptions> options, IOptions<InboundMailOptions> mail, ILogger<SmtpReplyStore> log) : MessageStore, IMailboxFilter
 {
     private readonly ReplyAddressPattern _pattern = ReplyAddressPattern.TryParse(options.Value.ReplyAddress)
         ?? throw new InvalidOperationException("Email:ReplyAddress is not a reply address pattern.");
@@ -42,7 +42,7 @@ internal sealed class SmtpReplyStore(
         var raw = WithFinalLineBreak(buffer);
         var removed = 0;
         if (remote is null || !_trustedRelays.Contains(remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address))
-            (raw, removed) = OwnAuthenticationResults.Remove(raw, options.Value.AuthServId);
+            (raw, removed) = OwnAuthenticationResults.Remove(raw, mail.Value.AuthServId);
         try
         {
             await using var scope = scopes.CreateAsyncScope();

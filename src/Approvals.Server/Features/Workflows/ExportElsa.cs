@@ -1,10 +1,7 @@
 using System.Text.Json.Nodes;
 using Approvals.Engine.Json;
-using Approvals.Engine.Runtime;
 using Approvals.Server.Http;
-using Approvals.Server.Persistence;
 using Mediator;
-using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Server.Features.Workflows;
 
@@ -16,14 +13,14 @@ public static class ExportElsa
 {
     public sealed record Query(string Key, int Version) : IQuery<JsonObject>;
 
-    public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, JsonObject>
+    public sealed class Handler(IMediator mediator) : IQueryHandler<Query, JsonObject>
     {
         public async ValueTask<JsonObject> Handle(Query q, CancellationToken ct)
         {
-            var row = await db.WorkflowVersions.AsNoTracking().FirstOrDefaultAsync(v => v.Key == q.Key && v.Version == q.Version, ct)
-                ?? throw new EngineRefusal(RefusalKind.NotFound, $"Workflow {q.Key} has no version {q.Version}.");
-            return WorkflowJson.Node(row.Json) is JsonObject definition
-                ? ElsaExport.ToElsa(definition, row.Version)
+            // The version as GET /api/workflows/{key}/versions/{n} reads it (404 included), in Elsa's shape.
+            var version = await mediator.Send(new GetWorkflowVersion.Query(q.Key, q.Version), ct);
+            return version.Definition is JsonObject definition
+                ? ElsaExport.ToElsa(definition, version.Version)
                 : throw new InvalidOperationException($"The stored definition of {q.Key} version {q.Version} is not a JSON object.");
         }
     }

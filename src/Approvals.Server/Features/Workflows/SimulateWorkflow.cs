@@ -43,7 +43,7 @@ public static class SimulateWorkflow
 
     public sealed record Query(Request Body, string Caller) : IQuery<Answer>;
 
-    public sealed class Handler(ApprovalsDb db, TimeProvider clock, IOptions<EngineOptions> engine) : IQueryHandler<Query, Answer>
+    public sealed class Handler(ApprovalsDb db, DirectoryCache directories, TimeProvider clock, IOptions<EngineOptions> engine) : IQueryHandler<Query, Answer>
     {
         public async ValueTask<Answer> Handle(Query q, CancellationToken ct)
         {
@@ -63,8 +63,8 @@ public static class SimulateWorkflow
             var request = new SimulationRequest(Guid.CreateVersion7(at), requester, string.IsNullOrWhiteSpace(b.Title) ? definition.Name : b.Title.Trim(),
                 data, decisions, at, advance);
             SimulationResult result;
-            var directory = await db.LoadDirectoryAsync(ct);
-            var calendars = await db.LoadCalendarsAsync(ct);
+            // The same directory and calendars the real steps use.
+            var (directory, calendars) = await directories.GetAsync(db, ct);
             using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
             budget.CancelAfter(TimeBudget);
             try
