@@ -71,10 +71,14 @@ public sealed class AuditChain
 
     /// <summary>
     /// The chain of <paramref name="row"/>, continued after the count the case row holds. The case row keeps a
-    /// seal over the last row's seal, not that seal itself, so the last row is read for it.
+    /// seal over the last row's seal, not that seal itself, so the last row is read for it — unless the caller read
+    /// it with the case row (<paramref name="knownTail"/>, see <see cref="CaseStore"/>). A case being inserted has no
+    /// rows yet and costs no read.
     /// </summary>
-    public static async Task<AuditChain> TailAsync(ApprovalsDb db, CaseRow row, CancellationToken ct)
+    public static async Task<AuditChain> TailAsync(ApprovalsDb db, CaseRow row, CancellationToken ct, string? knownTail = null)
     {
+        if (row.AuditCount > 0 && knownTail is not null) return new AuditChain(KeyOf(db), row, knownTail);
+        if (row.AuditCount == 0 && db.Entry(row).State == EntityState.Added) return new AuditChain(KeyOf(db), row, "");
         if (row.AuditCount > 0)
         {
             var last = await db.Audit.Where(a => a.CaseId == row.Id && a.Seq == row.AuditCount).Select(a => a.Hash).FirstOrDefaultAsync(ct);

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Linq.Expressions;
 using Approvals.Engine.Calendars;
 using Approvals.Engine.Runtime;
 using Approvals.Server.Jobs;
@@ -31,7 +32,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
             CreatedAt = e.At, Title = e.Title, Status = "", DataJson = "{}", StateJson = "{}",
         };
         db.Cases.Add(row);
-        await StepWriter.WriteAsync(db, row, workflow.Definition, step, clock.GetUtcNow(), ct);
+        await StepWriter.WriteAsync(db, row, workflow.Definition, null, step, clock.GetUtcNow(), ct);
         row.Version = 1;
         await db.SaveChangesAsync(ct);
         await ScheduleTimersAsync(row.Id, step, ct);
@@ -47,18 +48,31 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     /// </summary>
     public Task<(CaseRow Row, Step Step)?> ApplyAsync(Guid caseId, Func<CaseRow, CaseEvent> makeEvent,
         CancellationToken ct, Action<CaseRow, Step, PublishedWorkflow>? beforeSave = null, Func<Step, Step>? amend = null) =>
-        RunAsync(caseId, (row, workflow, state, directory, calendars) =>
+        RunAsync(c => c.Id == caseId, caseId, Decide(makeEvent, amend), ct, beforeSave);
+
+    /// <summary>
+    /// <see cref="ApplyAsync(Guid, Func{CaseRow, CaseEvent}, CancellationToken, Action{CaseRow, Step, PublishedWorkflow}?, Func{Step, Step}?)"/>
+    /// on the case of task <paramref name="taskId"/>, found in the same query that reads the case row. Returns null
+    /// when there is no such task.
+    /// </summary>
+    public Task<(CaseRow Row, Step Step)?> ApplyToTaskAsync(Guid taskId, Func<CaseRow, CaseEvent> makeEvent,
+        CancellationToken ct, Action<CaseRow, Step, PublishedWorkflow>? beforeSave = null) =>
+        RunAsync(c => db.Tasks.Any(t => t.Id == taskId && t.CaseId == c.Id), taskId, Decide(makeEvent, null), ct, beforeSave);
+
+    private Func<CaseRow, PublishedWorkflow, CaseState, DirectorySnapshot, CalendarSet, Step> Decide(Func<CaseRow, CaseEvent> makeEvent,
+        Func<Step, Step>? amend) => (row, workflow, state, directory, calendars) =>
         {
             var step = WorkflowEngine.Apply(workflow.Definition, state, makeEvent(row), directory, calendars, Limits);
             return amend is null ? step : amend(step);
-        }, ct, beforeSave);
+        };
 
     /// <summary>
     /// Appends one line to a case's history outside any engine step (an email link that was refused), sealed like
     /// every other line. Returns false when the case does not exist.
     /// </summary>
-    public Task<bool> AppendAuditAsync(Guid caseId, AuditEntry entry, CancellationToken ct) =>
-        WriteWithoutDefinitionAsync(caseId, row => new Step(CaseStateJson.Deserialize(row.StateJson), [new AuditRecorded(entry)]), ct);
+    /// <param name="beforeSave">May change other rows in the same transaction (the outbox row whose delivery this records).</param>
+    public Task<bool> AppendAuditAsync(Guid caseId, AuditEntry entry, CancellationToken ct, Action<ApprovalsDb>? beforeSave = null) =>
+        WriteWithoutDefinitionAsync(caseId, state => new Step(state, [new AuditRecorded(entry)]), ct, beforeSave);
 
     /// <summary>
     /// Fires every pending timer of the case that is due by now, in due order, as one step. Timers of one
@@ -66,7 +80,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     /// transaction instead of racing each other for the case row.
     /// </summary>
     public Task<(CaseRow Row, Step Step)?> FireDueTimersAsync(Guid caseId, CancellationToken ct) =>
-        RunAsync(caseId, (_, workflow, state, directory, calendars) =>
+        RunAsync(c => c.Id == caseId, caseId, (_, workflow, state, directory, calendars) =>
         {
             var now = clock.GetUtcNow();
             var effects = new List<Effect>();
@@ -86,9 +100,9 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     /// be what fails. Returns false when the timer was no longer pending (a firing got through meanwhile).
     /// </summary>
     public Task<bool> FailTimerAsync(Guid caseId, Guid timerId, string reason, CancellationToken ct) =>
-        WriteWithoutDefinitionAsync(caseId, row =>
+        WriteWithoutDefinitionAsync(caseId, state =>
         {
-            var step = WorkflowEngine.FailTimer(CaseStateJson.Deserialize(row.StateJson), timerId, reason, clock.GetUtcNow());
+            var step = WorkflowEngine.FailTimer(state, timerId, reason, clock.GetUtcNow());
             return step.Effects.Count == 0 ? null : step;
         }, ct);
 
@@ -97,16 +111,20 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     /// retrying on fresh state after a lost race. Returns false when the case is missing or <paramref name="build"/>
     /// has nothing to write.
     /// </summary>
-    private async Task<bool> WriteWithoutDefinitionAsync(Guid caseId, Func<CaseRow, Step?> build, CancellationToken ct)
+    private async Task<bool> WriteWithoutDefinitionAsync(Guid caseId, Func<CaseState, Step?> build, CancellationToken ct,
+        Action<ApprovalsDb>? beforeSave = null)
     {
         for (var attempt = 1; ; attempt++)
         {
             db.ChangeTracker.Clear();
-            var row = await db.Cases.FirstOrDefaultAsync(c => c.Id == caseId, ct);
-            if (row is null || build(row) is not { } step) return false;
+            var loaded = await LoadAsync(c => c.Id == caseId, ct);
+            if (loaded is not var (row, tail)) return false;
+            var state = CaseStateJson.Deserialize(row.StateJson);
+            if (build(state) is not { } step) return false;
             try
             {
-                await StepWriter.WriteAsync(db, row, null, step, clock.GetUtcNow(), ct);
+                await StepWriter.WriteAsync(db, row, null, state, step, clock.GetUtcNow(), ct, tail);
+                beforeSave?.Invoke(db);
                 await db.SaveChangesAsync(ct);
                 return true;
             }
@@ -117,24 +135,38 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
         }
     }
 
-    private async Task<(CaseRow Row, Step Step)?> RunAsync(Guid caseId,
+    /// <summary>
+    /// The case row (tracked) and the seal of its last audit row, in one query: a step then needs no other read
+    /// before its write (issue 9).
+    /// </summary>
+    private async Task<(CaseRow Row, string? AuditTail)?> LoadAsync(Expression<Func<CaseRow, bool>> which, CancellationToken ct)
+    {
+        var loaded = await db.Cases.Where(which)
+            .Select(c => new { Case = c, Tail = db.Audit.Where(a => a.CaseId == c.Id && a.Seq == c.AuditCount).Select(a => a.Hash).FirstOrDefault() })
+            .FirstOrDefaultAsync(ct);
+        return loaded is null ? null : (loaded.Case, loaded.Tail);
+    }
+
+    /// <param name="which">Finds the case row (by its id, or through one of its tasks).</param>
+    /// <param name="id">What <paramref name="which"/> looks for, for messages.</param>
+    private async Task<(CaseRow Row, Step Step)?> RunAsync(Expression<Func<CaseRow, bool>> which, Guid id,
         Func<CaseRow, PublishedWorkflow, CaseState, DirectorySnapshot, CalendarSet, Step> decide,
         CancellationToken ct, Action<CaseRow, Step, PublishedWorkflow>? beforeSave = null)
     {
         for (var attempt = 1; ; attempt++)
         {
             db.ChangeTracker.Clear();
-            var row = await db.Cases.FirstOrDefaultAsync(c => c.Id == caseId, ct);
-            if (row is null) return null;
+            var loaded = await LoadAsync(which, ct);
+            if (loaded is not var (row, tail)) return null;
             var workflow = await catalog.VersionAsync(db, row.WorkflowKey, row.WorkflowVersion, ct)
-                ?? throw new InvalidOperationException($"Case {caseId} is pinned to {row.WorkflowKey} v{row.WorkflowVersion}, which is missing.");
+                ?? throw new InvalidOperationException($"Case {row.Id} is pinned to {row.WorkflowKey} v{row.WorkflowVersion}, which is missing.");
             var state = CaseStateJson.Deserialize(row.StateJson);
             var (directory, calendars) = await directories.GetAsync(db, ct);
             var step = decide(row, workflow, state, directory, calendars); // throws EngineRefusal: nothing written
             if (step.Effects.Count == 0) return (row, step);
             try
             {
-                await StepWriter.WriteAsync(db, row, workflow.Definition, step, clock.GetUtcNow(), ct);
+                await StepWriter.WriteAsync(db, row, workflow.Definition, state, step, clock.GetUtcNow(), ct, tail);
                 beforeSave?.Invoke(row, step, workflow);
                 await db.SaveChangesAsync(ct);
                 await ScheduleTimersAsync(row.Id, step, ct);
@@ -144,7 +176,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
             catch (Exception ex) when (attempt < MaxAttempts && IsLostRace(ex))
             {
                 // Someone else changed this case between our read and our write: read again and redo.
-                log.LogDebug("Case {CaseId}: lost a write race (attempt {Attempt}); retrying on fresh state.", caseId, attempt);
+                log.LogDebug("Case of {Id}: lost a write race (attempt {Attempt}); retrying on fresh state.", id, attempt);
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), ct);
             }
         }

@@ -22,8 +22,15 @@ public static class StepWriter
     public const int Chunk = 500;
 
     /// <param name="definition">Gives tasks their activity names; null when it cannot be loaded (a timer marked failed).</param>
-    public static async Task WriteAsync(ApprovalsDb db, CaseRow row, WorkflowDefinition? definition, Step step,
-        DateTimeOffset now, CancellationToken ct)
+    /// <param name="before">
+    /// The state the step started from (null for a new case). The task and timer rows a step changes are then
+    /// known without reading them: each is attached as it was and changed to what it is now, so the write is one
+    /// UPDATE of the changed columns per row and the step costs no read (issue 9). A task the state before did
+    /// not hold is read from the database, as every task was before.
+    /// </param>
+    /// <param name="auditTail">The seal of the case's last audit row, when it was read with the case row.</param>
+    public static async Task WriteAsync(ApprovalsDb db, CaseRow row, WorkflowDefinition? definition, CaseState? before, Step step,
+        DateTimeOffset now, CancellationToken ct, string? auditTail = null)
     {
         var state = step.State;
         row.Status = state.Status.ToString();
@@ -41,14 +48,19 @@ public static class StepWriter
             .Concat(step.Effects.OfType<TimerFailed>().Select(t => t.TimerId))
             .Concat(step.Effects.OfType<TimerRearmed>().Select(t => t.Timer.Id)).Distinct().ToList();
         var tasks = new Dictionary<Guid, TaskRow>();
-        foreach (var chunk in changedTaskIds.Chunk(Chunk))
+        var unknownTasks = new List<Guid>();
+        var createdIds = step.Effects.OfType<TaskCreated>().Select(t => t.Task.Id).ToHashSet();
+        foreach (var id in changedTaskIds.Where(id => !createdIds.Contains(id)))
+        {
+            if (before?.FindTask(id) is { } was) tasks[id] = AttachAsItWas(db, row.Id, was, definition);
+            else unknownTasks.Add(id);
+        }
+        foreach (var chunk in unknownTasks.Chunk(Chunk))
             foreach (var t in await db.Tasks.Include(t => t.Candidates).Where(t => chunk.Contains(t.Id)).ToListAsync(ct))
                 tasks[t.Id] = t;
         var timers = new Dictionary<Guid, TimerRow>();
-        foreach (var chunk in changedTimerIds.Chunk(Chunk))
-            foreach (var t in await db.Timers.Where(t => chunk.Contains(t.Id)).ToListAsync(ct))
-                timers[t.Id] = t;
-        var chain = await AuditChain.TailAsync(db, row, ct);
+        foreach (var id in changedTimerIds) timers[id] = AttachTimer(db, row.Id, id);
+        var chain = await AuditChain.TailAsync(db, row, ct, auditTail);
 
         for (var i = 0; i < step.Effects.Count; i++)
         {
@@ -73,26 +85,29 @@ public static class StepWriter
                     timers[timer.Id] = timer;
                     break;
                 case TimerCancelled cancelled:
-                    if (timers.TryGetValue(cancelled.TimerId, out var t)) t.Status = TimerStatus.Cancelled.ToString();
+                    if (timers.TryGetValue(cancelled.TimerId, out var t)) Set(db, t, TimerStatus.Cancelled);
                     break;
                 case TimerFired fired:
                     if (timers.TryGetValue(fired.TimerId, out var f))
                     {
-                        f.Status = TimerStatus.Fired.ToString();
+                        Set(db, f, TimerStatus.Fired);
                         f.FiredAt = now;
+                        db.Entry(f).Property(x => x.FiredAt).IsModified = true;
                     }
                     break;
                 case TimerFailed failed:
-                    if (timers.TryGetValue(failed.TimerId, out var x)) x.Status = TimerStatus.Failed.ToString();
+                    if (timers.TryGetValue(failed.TimerId, out var x)) Set(db, x, TimerStatus.Failed);
                     break;
                 case TimerRearmed rearmed:
                     // Pending again with a clean slate; the job is arranged after the commit, like a new timer's.
                     if (timers.TryGetValue(rearmed.Timer.Id, out var r))
                     {
-                        r.Status = TimerStatus.Pending.ToString();
-                        r.FailedAttempts = 0;
-                        r.LastError = null;
-                        r.JobId = null;
+                        Set(db, r, TimerStatus.Pending);
+                        var entry = db.Entry(r);
+                        (r.FailedAttempts, r.LastError, r.JobId) = (0, null, null);
+                        entry.Property(y => y.FailedAttempts).IsModified = true;
+                        entry.Property(y => y.LastError).IsModified = true;
+                        entry.Property(y => y.JobId).IsModified = true;
                     }
                     break;
                 case NotificationRequested n:
@@ -107,6 +122,33 @@ public static class StepWriter
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// The task's row as the state before the step describes it, attached unchanged (candidates included), so that
+    /// copying the new task over it marks exactly the columns and candidates that changed.
+    /// </summary>
+    private static TaskRow AttachAsItWas(ApprovalsDb db, Guid caseId, ReviewTask was, WorkflowDefinition? definition)
+    {
+        var row = new TaskRow { Id = was.Id, CaseId = caseId, CreatedAt = was.CreatedAt };
+        Copy(was, row, definition);
+        row.ActivityName = null; // not in the state: written whenever the definition names the activity
+        db.Tasks.Attach(row);
+        return row;
+    }
+
+    /// <summary>A timer row by its key only: the columns a step sets are marked changed one by one.</summary>
+    private static TimerRow AttachTimer(ApprovalsDb db, Guid caseId, Guid id)
+    {
+        var row = new TimerRow { Id = id, CaseId = caseId };
+        db.Timers.Attach(row);
+        return row;
+    }
+
+    private static void Set(ApprovalsDb db, TimerRow row, TimerStatus status)
+    {
+        row.Status = status.ToString();
+        db.Entry(row).Property(x => x.Status).IsModified = true;
     }
 
     private static void Copy(ReviewTask from, TaskRow to, WorkflowDefinition? definition)

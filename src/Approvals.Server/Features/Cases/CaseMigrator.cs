@@ -33,12 +33,12 @@ public sealed class CaseMigrator(ApprovalsDb db, WorkflowCatalog catalog, TimePr
             var target = await catalog.VersionAsync(db, row.WorkflowKey, toVersion, ct)
                 ?? throw RequestInvalid.Field("toVersion", $"Workflow {row.WorkflowKey} has no published version {toVersion}.");
             var now = clock.GetUtcNow();
-            var (step, problems) = CaseMigration.Migrate(target.Definition, CaseStateJson.Deserialize(row.StateJson), activityMap,
-                row.WorkflowVersion, toVersion, actor, now);
+            var before = CaseStateJson.Deserialize(row.StateJson);
+            var (step, problems) = CaseMigration.Migrate(target.Definition, before, activityMap, row.WorkflowVersion, toVersion, actor, now);
             if (step is null || dryRun) return new Outcome(row, problems);
             try
             {
-                await StepWriter.WriteAsync(db, row, target.Definition, step, now, ct);
+                await StepWriter.WriteAsync(db, row, target.Definition, before, step, now, ct);
                 row.WorkflowVersion = toVersion;
                 // Timer rows name their activity too (the state is the truth for firing; the rows are what people list).
                 var pending = nameof(TimerStatus.Pending);
