@@ -70,14 +70,31 @@ public sealed class OutboxDispatcher(ApprovalsDb db, CaseStore store, TemplateSt
             }
             delivered.Add(recipient);
             var json = JsonSerializer.Serialize(delivered);
-            await db.Outbox.Where(r => r.Id == row.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.DeliveredJson, json), ct);
-            if (row.CaseId is { } caseId)
-                await store.AppendAuditAsync(caseId, EmailAudit.Entry(clock.GetUtcNow(), EmailAuditActions.EmailSent, row,
-                    new JsonObject { ["recipient"] = recipient, ["template"] = row.Template, ["messageId"] = MailSender.MessageIdOf(row.Id, recipient) }), ct);
+            var last = recipient == recipients[^1];
+            var now = clock.GetUtcNow();
+            // The recipient's progress, the row's completion after the last one and the case's EmailSent line are
+            // one transaction: the history never says "sent" for a message the outbox would send again, or the reverse.
+            void Progress(ApprovalsDb d)
+            {
+                var entry = d.Outbox.Attach(new OutboxRow { Id = row.Id });
+                entry.Entity.DeliveredJson = json;
+                entry.Property(r => r.DeliveredJson).IsModified = true;
+                if (!last) return;
+                (entry.Entity.DispatchedAt, entry.Entity.NextAttemptAt) = (now, null);
+                entry.Property(r => r.DispatchedAt).IsModified = true;
+                entry.Property(r => r.NextAttemptAt).IsModified = true;
+            }
+            var recorded = row.CaseId is { } caseId && await store.AppendAuditAsync(caseId, EmailAudit.Entry(now, EmailAuditActions.EmailSent, row,
+                new JsonObject { ["recipient"] = recipient, ["template"] = row.Template, ["messageId"] = MailSender.MessageIdOf(row.Id, recipient) }), ct,
+                Progress);
+            if (recorded) continue;
+            db.ChangeTracker.Clear();
+            Progress(db);
+            await db.SaveChangesAsync(ct);
         }
-        var done = clock.GetUtcNow();
-        await db.Outbox.Where(r => r.Id == row.Id).ExecuteUpdateAsync(s => s
-            .SetProperty(r => r.DispatchedAt, done).SetProperty(r => r.NextAttemptAt, (DateTimeOffset?)null), ct);
+        if (recipients.Count == 0)
+            await db.Outbox.Where(r => r.Id == row.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.DispatchedAt, clock.GetUtcNow()).SetProperty(r => r.NextAttemptAt, (DateTimeOffset?)null), ct);
     }
 
     private async Task SendOneAsync(OutboxRow row, string recipient, CancellationToken ct)
