@@ -50,7 +50,13 @@ public sealed class FireTimerJob(ApprovalsDb db, CaseStore store, TimerScheduler
             await scheduler.RescheduleAsync(timer.CaseId, timer.Id, timer.DueAt, timer.JobId, ct);
             return;
         }
-        if (early > TimeSpan.Zero) await Task.Delay(early, clock, ct);
+        // Timers may wake a little early (a millisecond or so); the engine fires only what is due by now, so wait until
+        // the moment has truly come, or the timer would be left for the next alarm of its case or the sweep.
+        while (early > TimeSpan.Zero)
+        {
+            await Task.Delay(early + TimeSpan.FromMilliseconds(1), clock, ct);
+            early = timer.DueAt - clock.GetUtcNow();
+        }
 
         try
         {
