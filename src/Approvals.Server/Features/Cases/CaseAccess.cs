@@ -28,8 +28,11 @@ public static class CaseAccess
             ?? throw new EngineRefusal(RefusalKind.NotFound, $"Case {id} does not exist.");
         var me = actor.Email;
         if (actor.IsAdmin || row.Requester == me) return row;
-        var groups = await db.GroupsOfAsync(me, ct);
-        if (!await db.VisibleCases(me, groups, admin: false).AnyAsync(c => c.Id == id, ct))
+        // One query: the caller's groups are read inside it rather than by a query of their own.
+        var involved = await db.Tasks.AnyAsync(t => t.CaseId == id && (t.Assignee == me || t.DecidedBy == me ||
+            t.Candidates.Any(k => (k.Kind == "user" && k.Name == me)
+                || (k.Kind == "group" && db.GroupMembers.Any(m => m.Email == me && m.GroupName == k.Name)))), ct);
+        if (!involved)
             throw new EngineRefusal(RefusalKind.Forbidden, "You are neither the requester nor a reviewer of this case.");
         return row;
     }
