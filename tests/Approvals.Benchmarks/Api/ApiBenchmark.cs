@@ -21,6 +21,7 @@ public static class ApiBenchmark
           --cases N              cases started before each throughput run (default 1600)
           --seconds S            length of each throughput run (default 15)
           --latency-seconds S    length of the half-rate latency run (default 10)
+          --warmup-seconds S     reviewers deciding before anything is measured: JIT tiers, pools, prepared plans (default 10)
           --open-tasks N         bulk-loaded open tasks (default 1000000; 0 skips parts 5 and 8)
           --closed-tasks N       bulk-loaded closed tasks (default 10000000)
           --inbox-requests N     timed first-page reads per inbox (default 200)
@@ -71,11 +72,13 @@ public static class ApiBenchmark
             for (var i = 0; i < o.Reviewers; i++) reviewers.Add(await server.SignInAsync(BenchWorkflow.Reviewer(i), BenchWorkflow.Password, ct));
             var load = new Load(requester, reviewers, pid);
 
-            // Warm-up (JIT, pools, plans): a few cases started and decided, not measured.
-            await load.StartCasesAsync(o.Reviewers * 3, ct);
-            await load.DecideFlatOutAsync(TimeSpan.FromSeconds(2), ct);
+            // Warm-up, not measured: a server runs for days, so what counts is its steady state once the JIT has
+            // compiled the hot paths at its top tier, pools are filled and statements prepared. Enough cases are
+            // started that the reviewers do not run out.
+            await load.StartCasesAsync(o.Reviewers * 40, ct);
+            await load.DecideFlatOutAsync(TimeSpan.FromSeconds(o.WarmupSeconds), ct);
             var rss0 = Stats.RssMb(pid);
-            Console.WriteLine($"memory: RSS {rss0:0} MB with 0 cases in flight (after warm-up)");
+            Console.WriteLine($"memory: RSS {rss0:0} MB after the warm-up (before the measured cases are started)");
 
             var starts = await load.StartCasesAsync(o.Cases, ct);
             Console.WriteLine($"case starts: {o.Cases} in flight, {starts:0.0} starts/s (16 requests in flight)");
@@ -143,6 +146,7 @@ public static class ApiBenchmark
         public int Cases { get; private init; } = 1600;
         public int Seconds { get; private init; } = 15;
         public int LatencySeconds { get; private init; } = 10;
+        public int WarmupSeconds { get; private init; } = 10;
         public int OpenTasks { get; private init; } = 1_000_000;
         public int ClosedTasks { get; private init; } = 10_000_000;
         public int InboxRequests { get; private init; } = 200;
@@ -156,6 +160,7 @@ public static class ApiBenchmark
                 "--cases" => o with { Cases = r.Number(1) },
                 "--seconds" => o with { Seconds = r.Number(1) },
                 "--latency-seconds" => o with { LatencySeconds = r.Number(1) },
+                "--warmup-seconds" => o with { WarmupSeconds = r.Number(1) },
                 "--open-tasks" => o with { OpenTasks = r.Number(0) },
                 "--closed-tasks" => o with { ClosedTasks = r.Number(0) },
                 "--inbox-requests" => o with { InboxRequests = r.Number(1) },
