@@ -65,10 +65,12 @@ internal sealed class InboxReads(ApprovalsDb db, string me, int take)
     /// </summary>
     public async Task<List<TaskRow>> WalkedAsync(IQueryable<TaskRow> region, Expression<Func<TaskRow, bool>> match, CancellationToken ct)
     {
-        var unassigned = region.Where(t => t.Assignee == null);
-        var walked = await Ordered(NotOwn(Ordered(unassigned).Take(WalkAtMost).Where(match))).Take(take).ToListAsync(ct);
-        return walked.Count == take ? walked : await LookedUpAsync(unassigned, match, ct);
+        var walked = await Walk(region, match).ToListAsync(ct);
+        return walked.Count == take ? walked : await LookedUpAsync(region.Where(t => t.Assignee == null), match, ct);
     }
+
+    internal IQueryable<TaskRow> Walk(IQueryable<TaskRow> region, Expression<Func<TaskRow, bool>> match) =>
+        Ordered(NotOwn(Ordered(region.Where(t => t.Assignee == null)).Take(WalkAtMost).Where(match))).Take(take);
 
     /// <summary>The first tasks of <paramref name="region"/> that <paramref name="match"/>, found by the match and sorted.</summary>
     public Task<List<TaskRow>> LookedUpAsync(IQueryable<TaskRow> region, Expression<Func<TaskRow, bool>> match, CancellationToken ct) =>
@@ -79,9 +81,13 @@ internal sealed class InboxReads(ApprovalsDb db, string me, int take)
         await db.TaskCandidates.Where(k => (k.Kind == "user" && k.Name == me) || (k.Kind == "group" && groups.Contains(k.Name)))
             .Take(LookupUpTo + 1).CountAsync(ct);
 
-    /// <summary>Separation of duties: never offer anyone a task of their own case.</summary>
+    /// <summary>
+    /// Separation of duties: never offer anyone a task of their own case. A per-row look at the task's case rather
+    /// than NOT EXISTS: PostgreSQL turned that into a hash anti join, which loses the index order, so every walk read
+    /// all <see cref="WalkAtMost"/> tasks and sorted them; a filter keeps the walk stopping at a page.
+    /// </summary>
     private IQueryable<TaskRow> NotOwn(IQueryable<TaskRow> tasks) =>
-        tasks.Where(t => !db.Cases.Any(c => c.Id == t.CaseId && c.Requester == me));
+        tasks.Where(t => db.Cases.Where(c => c.Id == t.CaseId).Select(c => c.Requester).FirstOrDefault() != me);
 
     private static IOrderedQueryable<TaskRow> Ordered(IQueryable<TaskRow> tasks) =>
         tasks.OrderBy(t => t.DueAt).ThenBy(t => t.CreatedAt).ThenBy(t => t.Id);
