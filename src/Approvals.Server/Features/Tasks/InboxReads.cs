@@ -69,8 +69,13 @@ internal sealed class InboxReads(ApprovalsDb db, string me, int take)
         return walked.Count == take ? walked : await LookedUpAsync(region.Where(t => t.Assignee == null), match, ct);
     }
 
+    /// <summary>
+    /// The walk: the first <see cref="WalkAtMost"/> unassigned tasks in order, those that match (still in order,
+    /// a nested loop over the candidates' key), then the separation of duties on those only. The second cut makes
+    /// its own subquery: without it PostgreSQL checks each walked task's case before the match (3× slower).
+    /// </summary>
     internal IQueryable<TaskRow> Walk(IQueryable<TaskRow> region, Expression<Func<TaskRow, bool>> match) =>
-        Ordered(NotOwn(Ordered(region.Where(t => t.Assignee == null)).Take(WalkAtMost).Where(match))).Take(take);
+        Ordered(NotOwn(Ordered(Ordered(region.Where(t => t.Assignee == null)).Take(WalkAtMost).Where(match)).Take(WalkAtMost))).Take(take);
 
     /// <summary>The first tasks of <paramref name="region"/> that <paramref name="match"/>, found by the match and sorted.</summary>
     public Task<List<TaskRow>> LookedUpAsync(IQueryable<TaskRow> region, Expression<Func<TaskRow, bool>> match, CancellationToken ct) =>
