@@ -126,7 +126,7 @@ public abstract class InboxTests(StorageProvider provider) : IAsyncLifetime
         var open = await Walk(admin, "/api/tasks?status=Open", limit: 6);
 
         Assert.Equal(Expected("admin@example.org", [], admin: true, "Open"), open);
-        Assert.Contains(_seeded.First(s => s.Offer is null && s.Task.Status == "Open" && s.Requester != "admin@example.org").Task.Id, open);
+        Assert.Contains(_seeded.First(s => s.Offer is null && s.Task.Assignee is null && s.Task.Status == "Open" && s.Requester != "admin@example.org").Task.Id, open);
     }
 
     [Fact]
