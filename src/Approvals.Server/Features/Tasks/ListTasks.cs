@@ -25,41 +25,30 @@ public static class ListTasks
     {
         public async ValueTask<Page<TaskView>> Handle(Query q, CancellationToken ct)
         {
-            var me = q.Actor.Email;
-            var groups = await db.GroupsOfAsync(me, ct);
             var take = q.Limit + 1;
-            var reads = new InboxReads(db, me, take);
+            var reads = new InboxReads(db, q.Actor.Email, take);
             // The caller's tasks, read branch by branch (assigned, decided, offered, unassigned for administrators),
             // each in index order and cut at a page: no branch can bring more than a page, so the first page of the
             // union is among them. One OR over every task, or a union sorted as a whole, read every open task of a
-            // large group for each page (issue 9, EXPLAIN ANALYZE in docs/performance.md).
-            var offered = await reads.OfferedCountAsync(groups, ct);
-            System.Linq.Expressions.Expression<Func<TaskRow, bool>> offeredToMe = t =>
-                t.Candidates.Any(k => (k.Kind == "user" && k.Name == me) || (k.Kind == "group" && groups.Contains(k.Name)));
-            var rows = new List<TaskRow>();
-            foreach (var region in InboxReads.Regions(db.Tasks.AsNoTracking(), q.Statuses, q.After))
-            {
-                rows.AddRange(await reads.FirstAsync(region.Where(t => t.Assignee == me), ct));
-                rows.AddRange(await reads.FirstAsync(region.Where(t => t.DecidedBy == me), ct));
-                // Few candidate rows: look them up and sort them; many: walk the unassigned tasks in order.
-                if (offered > InboxReads.LookupUpTo) rows.AddRange(await reads.WalkedAsync(region, offeredToMe, ct));
-                else if (offered > 0) rows.AddRange(await reads.LookedUpAsync(region.Where(t => t.Assignee == null), offeredToMe, ct));
-                // Stages nobody named may decide are offered to administrators.
-                if (q.Actor.IsAdmin) rows.AddRange(await reads.WalkedAsync(region, t => !t.Candidates.Any(), ct));
-            }
-            rows = rows.DistinctBy(t => t.Id)
-                .OrderBy(t => t.DueAt == null).ThenBy(t => t.DueAt).ThenBy(t => t.CreatedAt).ThenBy(t => t.Id)
-                .Take(take).ToList();
+            // large group for each page (issue 9, EXPLAIN ANALYZE in docs/performance.md). The branches, the sort of
+            // their few rows, the page's cases and candidates are one statement.
+            var union = InboxReads.Regions(db.Tasks.AsNoTracking(), q.Statuses, q.After, nullsLast: db.Database.IsNpgsql())
+                .SelectMany(region => reads.Branches(region, q.Actor.IsAdmin))
+                .Aggregate((all, branch) => all.Union(branch));
+            var query = (
+                from t in union.OrderBy(t => t.DueAt == null).ThenBy(t => t.DueAt).ThenBy(t => t.CreatedAt).ThenBy(t => t.Id).Take(take)
+                join c in db.Cases.AsNoTracking() on t.CaseId equals c.Id into cases
+                from c in cases.DefaultIfEmpty()
+                select new { Task = t, Case = c, Candidates = t.Candidates.ToList() });
+            var page = await query.ToListAsync(ct);
+            var rows = page
+                .OrderBy(p => p.Task.DueAt == null).ThenBy(p => p.Task.DueAt).ThenBy(p => p.Task.CreatedAt).ThenBy(p => p.Task.Id)
+                .ToList();
             var more = rows.Count > q.Limit;
             if (more) rows.RemoveAt(rows.Count - 1);
-
-            var ids = rows.Select(t => t.Id).ToList();
-            var candidates = (await db.TaskCandidates.AsNoTracking().Where(k => ids.Contains(k.TaskId)).ToListAsync(ct)).ToLookup(k => k.TaskId);
-            foreach (var t in rows) t.Candidates = candidates[t.Id].ToList();
-            var caseIds = rows.Select(t => t.CaseId).Distinct().ToList();
-            var cases = await db.Cases.AsNoTracking().Where(c => caseIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
-            var items = rows.Select(t => TaskView.From(t, cases.TryGetValue(t.CaseId, out var c) ? CaseSummary.From(c) : null)).ToList();
-            var last = rows.LastOrDefault();
+            foreach (var p in rows) p.Task.Candidates = p.Candidates;
+            var items = rows.Select(p => TaskView.From(p.Task, p.Case is { } c ? CaseSummary.From(c) : null)).ToList();
+            var last = rows.LastOrDefault()?.Task;
             var next = more && last is not null
                 ? Paging.Encode("tasks", new TaskCursor(last.DueAt?.UtcTicks, last.CreatedAt.UtcTicks, last.Id))
                 : null;
