@@ -92,8 +92,11 @@ public class ApprovalsDb(DbContextOptions options) : DbContext(options)
             e.HasKey(x => x.Id);
             e.Property(x => x.Status).HasMaxLength(32);
             e.Property(x => x.Decision).HasMaxLength(32);
-            e.HasIndex(x => new { x.Assignee, x.Status });
-            e.HasIndex(x => x.DecidedBy); // the inbox's and the case list's "decided by me"
+            // The inbox reads each way a task reaches its caller in its order (due date, created, id), a page at a
+            // time (Features/Tasks/InboxReads.cs): assigned, decided by, and unassigned (offered) tasks.
+            e.HasIndex(x => new { x.Assignee, x.Status, x.DueAt, x.CreatedAt, x.Id });
+            e.HasIndex(x => new { x.DecidedBy, x.Status, x.DueAt, x.CreatedAt, x.Id }); // also the case list's "decided by me"
+            e.HasIndex(x => new { x.Status, x.DueAt, x.CreatedAt, x.Id }, "IX_Tasks_Unassigned").HasFilter("\"Assignee\" IS NULL");
             e.HasIndex(x => x.CaseId);
             e.HasMany(x => x.Candidates).WithOne().HasForeignKey(c => c.TaskId).OnDelete(DeleteBehavior.Cascade);
         });
@@ -102,7 +105,7 @@ public class ApprovalsDb(DbContextOptions options) : DbContext(options)
             e.ToTable("TaskCandidates");
             e.HasKey(x => new { x.TaskId, x.Kind, x.Name });
             e.Property(x => x.Kind).HasMaxLength(16);
-            e.HasIndex(x => new { x.Kind, x.Name });
+            e.HasIndex(x => new { x.Kind, x.Name, x.TaskId }); // the tasks offered to a user or group, without a table read
         });
         b.Entity<TimerRow>(e =>
         {

@@ -25,52 +25,34 @@ public static class ListTasks
     {
         public async ValueTask<Page<TaskView>> Handle(Query q, CancellationToken ct)
         {
-            var me = q.Actor.Email;
-            var groups = await db.GroupsOfAsync(me, ct);
-            // The caller's tasks as a union of index lookups (assigned, decided, offered to them or their groups)
-            // rather than one OR over every task: an OR with a candidate subquery cannot use an index and read the
-            // whole Tasks table for every inbox page (issue 9, EXPLAIN ANALYZE in docs/performance.md).
-            var statuses = q.Statuses;
-            IQueryable<TaskRow> Of(IQueryable<TaskRow> branch) => statuses is null ? branch : branch.Where(t => statuses.Contains(t.Status));
-            var ids = Of(db.Tasks.Where(t => t.Assignee == me)).Select(t => t.Id)
-                .Union(Of(db.Tasks.Where(t => t.DecidedBy == me)).Select(t => t.Id))
-                .Union(Of(db.Tasks.Where(t => t.Assignee == null
-                    && t.Candidates.Any(k => (k.Kind == "user" && k.Name == me) || (k.Kind == "group" && groups.Contains(k.Name))))).Select(t => t.Id));
-            // Stages nobody named may decide are offered to administrators.
-            if (q.Actor.IsAdmin) ids = ids.Union(Of(db.Tasks.Where(t => t.Assignee == null && !t.Candidates.Any())).Select(t => t.Id));
-            var tasks = db.Tasks.AsNoTracking().Where(t => ids.Contains(t.Id))
-                // Separation of duties: never offer anyone a task of their own case.
-                .Where(t => !db.Cases.Any(c => c.Id == t.CaseId && c.Requester == me));
-            if (q.After is { } after) tasks = tasks.Where(After(after));
-
-            var rows = await tasks
-                .OrderBy(t => t.DueAt == null).ThenBy(t => t.DueAt).ThenBy(t => t.CreatedAt).ThenBy(t => t.Id)
-                .Take(q.Limit + 1)
-                .Include(t => t.Candidates)
-                .ToListAsync(ct);
+            var take = q.Limit + 1;
+            var reads = new InboxReads(db, q.Actor.Email, take);
+            // The caller's tasks, read branch by branch (assigned, decided, offered, unassigned for administrators),
+            // each in index order and cut at a page: no branch can bring more than a page, so the first page of the
+            // union is among them. One OR over every task, or a union sorted as a whole, read every open task of a
+            // large group for each page (issue 9, EXPLAIN ANALYZE in docs/performance.md). The branches, the sort of
+            // their few rows, the page's cases and candidates are one statement.
+            var union = InboxReads.Regions(db.Tasks.AsNoTracking(), q.Statuses, q.After, nullsLast: db.Database.IsNpgsql())
+                .SelectMany(region => reads.Branches(region, q.Actor.IsAdmin))
+                .Aggregate((all, branch) => all.Union(branch));
+            var query = (
+                from t in union.OrderBy(t => t.DueAt == null).ThenBy(t => t.DueAt).ThenBy(t => t.CreatedAt).ThenBy(t => t.Id).Take(take)
+                join c in db.Cases.AsNoTracking() on t.CaseId equals c.Id into cases
+                from c in cases.DefaultIfEmpty()
+                select new { Task = t, Case = c, Candidates = t.Candidates.ToList() });
+            var page = await query.ToListAsync(ct);
+            var rows = page
+                .OrderBy(p => p.Task.DueAt == null).ThenBy(p => p.Task.DueAt).ThenBy(p => p.Task.CreatedAt).ThenBy(p => p.Task.Id)
+                .ToList();
             var more = rows.Count > q.Limit;
             if (more) rows.RemoveAt(rows.Count - 1);
-
-            var caseIds = rows.Select(t => t.CaseId).Distinct().ToList();
-            var cases = await db.Cases.AsNoTracking().Where(c => caseIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
-            var items = rows.Select(t => TaskView.From(t, cases.TryGetValue(t.CaseId, out var c) ? CaseSummary.From(c) : null)).ToList();
-            var last = rows.LastOrDefault();
+            foreach (var p in rows) p.Task.Candidates = p.Candidates;
+            var items = rows.Select(p => TaskView.From(p.Task, p.Case is { } c ? CaseSummary.From(c) : null)).ToList();
+            var last = rows.LastOrDefault()?.Task;
             var next = more && last is not null
                 ? Paging.Encode("tasks", new TaskCursor(last.DueAt?.UtcTicks, last.CreatedAt.UtcTicks, last.Id))
                 : null;
             return new Page<TaskView>(items, next);
-        }
-
-        /// <summary>Tasks after <paramref name="c"/> in the order (has no due date, due date, created, id).</summary>
-        private static System.Linq.Expressions.Expression<Func<TaskRow, bool>> After(TaskCursor c)
-        {
-            var created = new DateTimeOffset(c.Created, TimeSpan.Zero);
-            if (c.Due is not { } dueTicks)
-                return t => t.DueAt == null
-                    && (t.CreatedAt > created || (t.CreatedAt == created && t.Id.CompareTo(c.Id) > 0));
-            var due = new DateTimeOffset(dueTicks, TimeSpan.Zero);
-            return t => t.DueAt == null || t.DueAt > due
-                || (t.DueAt == due && (t.CreatedAt > created || (t.CreatedAt == created && t.Id.CompareTo(c.Id) > 0)));
         }
     }
 

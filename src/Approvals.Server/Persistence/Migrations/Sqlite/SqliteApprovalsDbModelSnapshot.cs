@@ -418,7 +418,7 @@ namespace Approvals.Server.Persistence.Migrations.Sqlite
 
                     b.HasKey("TaskId", "Kind", "Name");
 
-                    b.HasIndex("Kind", "Name");
+                    b.HasIndex("Kind", "Name", "TaskId");
 
                     b.ToTable("TaskCandidates", (string)null);
                 });
@@ -470,9 +470,12 @@ namespace Approvals.Server.Persistence.Migrations.Sqlite
 
                     b.HasIndex("CaseId");
 
-                    b.HasIndex("DecidedBy");
+                    b.HasIndex("Assignee", "Status", "DueAt", "CreatedAt", "Id");
 
-                    b.HasIndex("Assignee", "Status");
+                    b.HasIndex("DecidedBy", "Status", "DueAt", "CreatedAt", "Id");
+
+                    b.HasIndex(new[] { "Status", "DueAt", "CreatedAt", "Id" }, "IX_Tasks_Unassigned")
+                        .HasFilter("\"Assignee\" IS NULL");
 
                     b.ToTable("Tasks", (string)null);
                 });

@@ -1,0 +1,130 @@
+using System.Linq.Expressions;
+using Approvals.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace Approvals.Server.Features.Tasks;
+
+/// <summary>
+/// The statement behind <see cref="ListTasks"/>: the first <c>take</c> tasks of each way a task reaches the caller
+/// (assigned, decided, offered to them or their groups, unassigned for administrators), each an ordered subquery
+/// cut at the page, combined with UNION into one statement, so a large inbox costs a page, not every open task
+/// (issue 9, part 5), and a page costs one round trip.
+/// The order is (has no due date, due date, created, id). An index cannot serve "has no due date" on both stores
+/// (PostgreSQL sorts nulls last, SQLite first), so each read is split into a region with a due date and one
+/// without; inside a region the order is (due date, created, id), which the
+/// <c>(…, Status, DueAt, CreatedAt, Id)</c> indexes return without a sort.
+/// The choices that needed a round trip of their own (the caller's groups, how many tasks are offered to them,
+/// whether a walk found a page) are uncorrelated subqueries: PostgreSQL runs each once and skips a branch whose
+/// gate is false without reading it.
+/// </summary>
+internal sealed class InboxReads(ApprovalsDb db, string me, int take)
+{
+    /// <summary>Candidate rows up to which offered tasks are looked up by candidate and sorted, not walked in order.</summary>
+    internal const int LookupUpTo = 500;
+
+    /// <summary>Unassigned tasks a walk reads in order before it gives up and looks the matches up instead.</summary>
+    internal const int WalkAtMost = 2000;
+
+    private IQueryable<string> MyGroups => db.GroupMembers.Where(m => m.Email == me).Select(m => m.GroupName);
+
+    /// <summary>
+    /// One status (or any) and one side of the due date, the cursor already applied. Where the store sorts nulls
+    /// last (<paramref name="nullsLast"/>: PostgreSQL), the index order already is the inbox order, so a page that
+    /// starts before the tasks without a due date is one region per status, not two: half the branches to plan.
+    /// </summary>
+    public static IEnumerable<IQueryable<TaskRow>> Regions(IQueryable<TaskRow> tasks, IReadOnlyList<string>? statuses, ListTasks.TaskCursor? after, bool nullsLast)
+    {
+        var byStatus = statuses is null
+            ? [tasks]
+            : statuses.Distinct().Select(s => tasks.Where(t => t.Status == s));
+        foreach (var status in byStatus)
+        {
+            if (after is null && nullsLast)
+            {
+                yield return status;
+                continue;
+            }
+            if (after is null)
+            {
+                yield return status.Where(t => t.DueAt != null);
+                yield return status.Where(t => t.DueAt == null);
+                continue;
+            }
+            var created = new DateTimeOffset(after.Created, TimeSpan.Zero);
+            var id = after.Id;
+            if (after.Due is { } dueTicks)
+            {
+                // A range (an index bound), then the tie-breakers: with DueAt >= due, "DueAt > due or (DueAt = due and X)"
+                // is "DueAt > due or X"; likewise for the creation time.
+                var due = new DateTimeOffset(dueTicks, TimeSpan.Zero);
+                yield return status.Where(t => t.DueAt != null && t.DueAt >= due
+                    && (t.DueAt > due || t.CreatedAt > created || (t.CreatedAt == created && t.Id.CompareTo(id) > 0)));
+                yield return status.Where(t => t.DueAt == null); // every task without a due date comes after
+            }
+            else
+            {
+                yield return status.Where(t => t.DueAt == null && t.CreatedAt >= created
+                    && (t.CreatedAt > created || t.Id.CompareTo(id) > 0));
+            }
+        }
+    }
+
+    /// <summary>The branches of one region: each ordered and cut at a page.</summary>
+    public IEnumerable<IQueryable<TaskRow>> Branches(IQueryable<TaskRow> region, bool admin)
+    {
+        yield return First(region.Where(t => t.Assignee == me));
+        yield return First(region.Where(t => t.DecidedBy == me));
+        // Few candidate rows: look them up and sort them; many: walk the unassigned tasks in order (a lookup too
+        // when the walk finds less than a page). The candidate rows are read by name, cut one past the limit: two
+        // index range reads (the caller's name; each of their groups), once per statement; the same cut sets drive
+        // the lookup, so PostgreSQL starts it from the candidates, not from a walk of every unassigned task.
+        var myGroups = MyGroups;
+        var byUser = db.TaskCandidates.Where(k => k.Kind == "user" && k.Name == me).Take(LookupUpTo + 1).Select(k => k.TaskId);
+        var byGroup = db.TaskCandidates.Where(k => k.Kind == "group" && myGroups.Contains(k.Name)).Take(LookupUpTo + 1).Select(k => k.TaskId);
+        var offeredIds = byUser.Concat(byGroup);
+        Expression<Func<TaskRow, bool>> many = t => byUser.Count() + byGroup.Count() > LookupUpTo;
+        Expression<Func<TaskRow, bool>> few = t => byUser.Count() + byGroup.Count() <= LookupUpTo;
+        Expression<Func<TaskRow, bool>> offered = t =>
+            t.Candidates.Any(k => (k.Kind == "user" && k.Name == me) || (k.Kind == "group" && myGroups.Contains(k.Name)));
+        var unassigned = region.Where(t => t.Assignee == null);
+        yield return First(unassigned.Where(few).Where(t => offeredIds.Contains(t.Id)));
+        foreach (var branch in Walked(unassigned.Where(many), offered)) yield return branch;
+        // Stages nobody named may decide are offered to administrators.
+        if (admin) foreach (var branch in Walked(unassigned, t => !t.Candidates.Any())) yield return branch;
+    }
+
+    /// <summary>The first tasks of <paramref name="region"/> that are not of the caller's own case.</summary>
+    private IQueryable<TaskRow> First(IQueryable<TaskRow> region) => Ordered(NotOwn(region)).Take(take);
+
+    /// <summary>
+    /// The first tasks of <paramref name="unassigned"/> that <paramref name="match"/>: walked in order over at most
+    /// <see cref="WalkAtMost"/> tasks (cheap when the matches are common), and looked up by the match and sorted
+    /// when the walk finds fewer than a page. That gate is an uncorrelated subquery (it reads the walk a second
+    /// time), so PostgreSQL skips the lookup unless the walk fell short. UNION drops the overlap.
+    /// </summary>
+    private IEnumerable<IQueryable<TaskRow>> Walked(IQueryable<TaskRow> unassigned, Expression<Func<TaskRow, bool>> match)
+    {
+        var walked = Walk(unassigned, match);
+        yield return walked;
+        yield return First(unassigned.Where(t => walked.Count() < take).Where(match));
+    }
+
+    /// <summary>
+    /// The walk: the first <see cref="WalkAtMost"/> unassigned tasks in order, those that match (still in order,
+    /// a nested loop over the candidates' key), then the separation of duties on those only. The second cut makes
+    /// its own subquery: without it PostgreSQL checks each walked task's case before the match (3× slower).
+    /// </summary>
+    private IQueryable<TaskRow> Walk(IQueryable<TaskRow> unassigned, Expression<Func<TaskRow, bool>> match) =>
+        Ordered(NotOwn(Ordered(Ordered(unassigned).Take(WalkAtMost).Where(match)).Take(WalkAtMost))).Take(take);
+
+    /// <summary>
+    /// Separation of duties: never offer anyone a task of their own case. A per-row look at the task's case rather
+    /// than NOT EXISTS: PostgreSQL turned that into a hash anti join, which loses the index order, so every walk read
+    /// all <see cref="WalkAtMost"/> tasks and sorted them; a filter keeps the walk stopping at a page.
+    /// </summary>
+    private IQueryable<TaskRow> NotOwn(IQueryable<TaskRow> tasks) =>
+        tasks.Where(t => (db.Cases.Where(c => c.Id == t.CaseId).Select(c => c.Requester).FirstOrDefault() ?? "") != me);
+
+    private static IOrderedQueryable<TaskRow> Ordered(IQueryable<TaskRow> tasks) =>
+        tasks.OrderBy(t => t.DueAt).ThenBy(t => t.CreatedAt).ThenBy(t => t.Id);
+}

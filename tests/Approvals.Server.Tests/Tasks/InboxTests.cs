@@ -1,0 +1,148 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Approvals.Server.Features.Tasks;
+using Approvals.Server.Persistence;
+using Approvals.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Approvals.Server.Tests.Tasks;
+
+/// <summary>
+/// The inbox (<c>GET /api/tasks</c>) over tasks that reach the caller every way at once — assigned, decided,
+/// offered to them, offered to their group, unassigned without candidates — with shared due and creation times,
+/// tasks without a due date and tasks of the caller's own cases: every page is exactly the next slice of the
+/// one order (no due date last, due date, created, id), whichever branch and read strategy a task came from.
+/// </summary>
+public abstract class InboxTests(StorageProvider provider) : IAsyncLifetime
+{
+    private const string Me = "intake.officer1@example.org";
+    private const string MyGroup = "intake-officers";
+    private readonly ApprovalsAppFactory _app = new(provider);
+    private readonly List<(TaskRow Task, string Requester, string? Offer)> _seeded = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    /// <summary>
+    /// Enough tasks offered to the group that the inbox walks the unassigned tasks in order (more candidate rows
+    /// than <see cref="InboxReads.LookupUpTo"/>), and a last page where the walk falls back to a lookup.
+    /// </summary>
+    private async Task SeedAsync(int offeredToGroup)
+    {
+        var start = new DateTimeOffset(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
+        var random = new Random(9);
+        var statuses = new[] { "Open", "Open", "Open", "Completed", "Cancelled" };
+        void Add(int i, string? assignee, string? decidedBy, string? offer, string status)
+        {
+            // Few distinct instants, so due dates and creation times tie and the id decides.
+            var task = new TaskRow
+            {
+                Id = Guid.NewGuid(), CaseId = Guid.NewGuid(), ActivityId = "s" + i, Assignee = assignee, DecidedBy = decidedBy,
+                Status = status, CreatedAt = start.AddMinutes(random.Next(4)),
+                DueAt = random.Next(3) == 0 ? null : start.AddHours(random.Next(5)),
+            };
+            // Every seventh task is of a case the caller requested: never in their inbox.
+            _seeded.Add((task, i % 7 == 0 ? Me : "hr.officer@example.org", offer));
+        }
+        var n = 0;
+        for (var i = 0; i < offeredToGroup; i++) Add(n++, null, null, "group:" + MyGroup, statuses[i % statuses.Length]);
+        for (var i = 0; i < 40; i++) Add(n++, Me, null, null, statuses[i % statuses.Length]);
+        for (var i = 0; i < 15; i++) Add(n++, "someone.else@example.org", Me, null, "Completed");
+        for (var i = 0; i < 30; i++) Add(n++, null, null, "user:" + Me, statuses[i % statuses.Length]);
+        for (var i = 0; i < 30; i++) Add(n++, null, null, "group:finance", "Open"); // someone else's group
+        for (var i = 0; i < 30; i++) Add(n++, null, null, null, statuses[i % statuses.Length]); // nobody named: admins
+        for (var i = 0; i < 20; i++) Add(n++, "someone.else@example.org", null, "group:" + MyGroup, "Open"); // claimed
+
+        await using var scope = _app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+        foreach (var (task, requester, offer) in _seeded)
+        {
+            db.Cases.Add(new CaseRow
+            {
+                Id = task.CaseId, WorkflowKey = "personnel-vetting", WorkflowVersion = 1, Title = "Seeded " + task.ActivityId,
+                Requester = requester, Status = "InProgress", CreatedAt = start, UpdatedAt = start,
+            });
+            if (offer?.Split(':') is [var kind, var name]) task.Candidates.Add(new TaskCandidateRow { Kind = kind, Name = name });
+            db.Tasks.Add(task);
+        }
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>What the caller should see, in the inbox's order.</summary>
+    private List<Guid> Expected(string me, string[] groups, bool admin, string? status) =>
+        _seeded.Where(s => s.Requester != me && (status is null || s.Task.Status == status))
+            .Where(s => s.Task.Assignee == me || s.Task.DecidedBy == me
+                || (s.Task.Assignee is null && (s.Offer == "user:" + me || groups.Any(g => s.Offer == "group:" + g) || (admin && s.Offer is null))))
+            .Select(s => s.Task)
+            .OrderBy(t => t.DueAt is null).ThenBy(t => t.DueAt).ThenBy(t => t.CreatedAt).ThenBy(t => t.Id)
+            .Select(t => t.Id).ToList();
+
+    private static async Task<List<Guid>> Walk(HttpClient client, string path, int limit)
+    {
+        var all = new List<Guid>();
+        string? cursor = null;
+        for (var pages = 0; pages < 1000; pages++)
+        {
+            var url = $"{path}{(path.Contains('?') ? '&' : '?')}limit={limit}" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
+            var page = (await client.GetFromJsonAsync<JsonObject>(url))!;
+            var items = page["items"]!.AsArray();
+            all.AddRange(items.Select(i => Guid.Parse((string)i!["id"]!)));
+            cursor = (string?)page["next"];
+            if (cursor is null) return all;
+            Assert.Equal(limit, items.Count); // only the last page may be short
+        }
+        throw new InvalidOperationException("paging never ended");
+    }
+
+    [Fact]
+    public async Task ListTasks_GroupDirectAndDecidedMixed_PagesFollowTheOneOrder()
+    {
+        await SeedAsync(offeredToGroup: InboxReads.LookupUpTo + 100);
+        var me = await _app.ClientAsync(Me);
+
+        Assert.Equal(Expected(Me, [MyGroup], admin: false, "Open"), await Walk(me, "/api/tasks?status=Open", limit: 23));
+        Assert.Equal(Expected(Me, [MyGroup], admin: false, null), await Walk(me, "/api/tasks", limit: 50));
+        Assert.Equal(Expected(Me, [MyGroup], admin: false, "Completed"), await Walk(me, "/api/tasks?status=Completed", limit: 9));
+        Assert.Equal(Expected(Me, [MyGroup], admin: false, null), await Walk(me, "/api/tasks?status=Open,Completed,Cancelled", limit: 200));
+    }
+
+    [Fact]
+    public async Task ListTasks_FewOffered_LookedUpInTheSameOrder()
+    {
+        await SeedAsync(offeredToGroup: 25);
+        var me = await _app.ClientAsync(Me);
+
+        Assert.Equal(Expected(Me, [MyGroup], admin: false, "Open"), await Walk(me, "/api/tasks?status=Open", limit: 4));
+        Assert.Equal(Expected(Me, [MyGroup], admin: false, null), await Walk(me, "/api/tasks", limit: 11));
+    }
+
+    [Fact]
+    public async Task ListTasks_Admin_AlsoSeesUnassignedTasksWithoutCandidates()
+    {
+        await SeedAsync(offeredToGroup: 25);
+        var admin = await _app.ClientAsync("admin@example.org", "admin1234");
+
+        var open = await Walk(admin, "/api/tasks?status=Open", limit: 6);
+
+        Assert.Equal(Expected("admin@example.org", [], admin: true, "Open"), open);
+        Assert.Contains(_seeded.First(s => s.Offer is null && s.Task.Assignee is null && s.Task.Status == "Open" && s.Requester != "admin@example.org").Task.Id, open);
+    }
+
+    [Fact]
+    public async Task ListTasks_OwnCase_NeverListed()
+    {
+        await SeedAsync(offeredToGroup: InboxReads.LookupUpTo + 100);
+        var me = await _app.ClientAsync(Me);
+
+        var all = await Walk(me, "/api/tasks", limit: 200);
+
+        var own = _seeded.Where(s => s.Requester == Me).Select(s => s.Task.Id).ToHashSet();
+        Assert.NotEmpty(own);
+        Assert.DoesNotContain(all, own.Contains);
+    }
+}
+
+public sealed class InboxSqliteTests() : InboxTests(StorageProvider.Sqlite);
+
+public sealed class InboxPostgreSqlTests() : InboxTests(StorageProvider.PostgreSql);
