@@ -71,6 +71,11 @@ public static class TemplateRenderer
 
     private static string Part(TemplateSource s, string field) => field switch { "subject" => s.Subject, "html" => s.Html, _ => s.Text };
 
+    private const int MaxParsed = 256;
+
+    /// <summary>Parsed templates by part and text (a parsed template is only read by a render, so it is shared).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Field, string Text), Template> Parsed = new();
+
     private static Template? Parse(string field, string text, List<TemplateError> errors)
     {
         if (text.Length > MaxPartChars)
@@ -78,8 +83,15 @@ public static class TemplateRenderer
             errors.Add(new TemplateError(field, 1, 1, $"The {field} part is {text.Length} characters long; at most {MaxPartChars} are allowed."));
             return null;
         }
+        if (Parsed.TryGetValue((field, text), out var known)) return known;
         var template = Template.Parse(text, sourceFilePath: field, parserOptions: new ParserOptions { ExpressionDepthLimit = 64 });
-        if (!template.HasErrors) return template;
+        if (!template.HasErrors)
+        {
+            // The same few templates render for every message: parsed once. Bounded; emptied when full.
+            if (Parsed.Count >= MaxParsed) Parsed.Clear();
+            Parsed[(field, text)] = template;
+            return template;
+        }
         foreach (var m in template.Messages.Where(m => m.Type == ParserMessageType.Error))
             errors.Add(new TemplateError(field, m.Span.Start.Line + 1, m.Span.Start.Column + 1, m.Message));
         return null;
@@ -88,7 +100,7 @@ public static class TemplateRenderer
     private static string RenderPart(string name, string field, Template template, JsonObject model)
     {
         using var deadline = new CancellationTokenSource(Deadline);
-        var context = field == "html" ? new HtmlContext(Builtins()) : new TemplateContext(Builtins());
+        var context = field == "html" ? new HtmlContext(SharedBuiltins) : new TemplateContext(SharedBuiltins);
         context.LoopLimit = LoopLimit;
         context.LoopLimitQueryable = LoopLimit;
         context.RecursiveLimit = RecursiveLimit;
@@ -122,6 +134,22 @@ public static class TemplateRenderer
         {
             throw new TemplateFailed(name, [new TemplateError(field, 1, 1, e.Message)]);
         }
+    }
+
+    /// <summary>
+    /// The builtins, built once and read-only all the way down: building them per render cost Scriban's reflection and
+    /// the JIT's work on every part of every message (the dispatcher sent about 20 messages a second, issue 9), and
+    /// being read-only, no template can change what another template (or a later render) sees.
+    /// </summary>
+    private static readonly ScriptObject SharedBuiltins = Freeze(Builtins(), new HashSet<ScriptObject>(ReferenceEqualityComparer.Instance));
+
+    private static ScriptObject Freeze(ScriptObject o, HashSet<ScriptObject> seen)
+    {
+        if (!seen.Add(o)) return o;
+        foreach (var value in o.Values)
+            if (value is ScriptObject child) Freeze(child, seen);
+        o.IsReadOnly = true;
+        return o;
     }
 
     /// <summary>The default builtins minus what evaluates text as a template or loads templates or JSON.</summary>
