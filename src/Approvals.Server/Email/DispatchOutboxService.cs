@@ -38,8 +38,8 @@ public sealed class OutboxNudge : IDisposable
 }
 
 /// <summary>
-/// Runs the outbox dispatcher every <c>Email__PollInterval</c> (real time, whatever clock the server runs on) or
-/// sooner when nudged. A failing round is logged and the loop goes on: the rows carry their own attempts.
+/// Runs the outbox dispatcher every <c>Email__PollInterval</c> (real time, whatever clock the server runs on), sooner
+/// when nudged, and at once again after a full batch. A failing round is logged and the loop goes on: the rows carry their own attempts.
 /// </summary>
 public sealed class DispatchOutboxService(IServiceScopeFactory scopes, OutboxNudge nudge, IOptions<EmailOptions> options,
     ILogger<DispatchOutboxService> log) : BackgroundService
@@ -53,7 +53,9 @@ public sealed class DispatchOutboxService(IServiceScopeFactory scopes, OutboxNud
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var dispatcher = scope.ServiceProvider.GetRequiredService<OutboxDispatcher>();
-                await dispatcher.RunOnceAsync(stoppingToken);
+                // A full round means more may be due: go on at once rather than wait (a backlog drained at one
+                // batch per poll interval, 25 messages a second, issue 9).
+                if (await dispatcher.RunOnceAsync(stoppingToken) >= OutboxDispatcher.Batch) continue;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is not OutOfMemoryException)
             {

@@ -27,7 +27,7 @@ public sealed class OutboxDispatcher(ApprovalsDb db, CaseStore store, TemplateSt
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
 
     /// <summary>Rows per round; the next round (soon after) takes the rest.</summary>
-    private const int Batch = 50;
+    public const int Batch = 50;
 
     /// <summary>Sends every due row it can claim; returns how many rows it worked on.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
