@@ -30,8 +30,8 @@ public static class StorageSetup
     {
         // Pooled contexts: a request reuses a context instead of building one and its services (issue 9).
         services.AddDbContextPool<SqliteApprovalsDb>((sp, o) =>
-            o.UseSqlite(SqliteConnection(ConnectionString(sp))).AddInterceptors(new SqliteBusyTimeout()));
-        services.AddDbContextPool<PostgresApprovalsDb>((sp, o) => o.UseNpgsql(TunedNpgsql(ConnectionString(sp))));
+            Quiet(o.UseSqlite(SqliteConnection(ConnectionString(sp))).AddInterceptors(new SqliteBusyTimeout())));
+        services.AddDbContextPool<PostgresApprovalsDb>((sp, o) => Quiet(o.UseNpgsql(TunedNpgsql(ConnectionString(sp)))));
         services.AddScoped<ApprovalsDb>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.Store switch
         {
             StoreProvider.PostgreSql => sp.GetRequiredService<PostgresApprovalsDb>(),
@@ -39,6 +39,13 @@ public static class StorageSetup
         });
         return services;
     }
+
+    /// <summary>
+    /// The inbox caps how many candidate rows it counts with a LIMIT that needs no order (any 501 rows tell "more than
+    /// 500"); EF warns about every such query at start-up, which would read like a fault in the server's log.
+    /// </summary>
+    private static void Quiet(DbContextOptionsBuilder o) =>
+        o.ConfigureWarnings(w => w.Ignore(CoreEventId.RowLimitingOperationWithoutOrderByWarning));
 
     /// <summary><c>ConnectionStrings:Approvals</c>, or the embedded default when the store is SQLite.</summary>
     public static string ConnectionString(IServiceProvider sp)
