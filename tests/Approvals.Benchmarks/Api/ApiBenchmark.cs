@@ -82,6 +82,7 @@ public static class ApiBenchmark
 
             var starts = await load.StartCasesAsync(o.Cases, ct);
             Console.WriteLine($"case starts: {o.Cases} in flight, {starts:0.0} starts/s (16 requests in flight)");
+            await Inbox.WaitForOutboxAsync(pg.ConnectionString, ct);
             var rss1 = Stats.RssMb(pid);
             Console.WriteLine($"memory: RSS {rss1:0} MB with {o.Cases} cases in flight");
             var flat = await load.DecideFlatOutAsync(TimeSpan.FromSeconds(o.Seconds), ct);
@@ -117,6 +118,7 @@ public static class ApiBenchmark
                 rssMax = Math.Max(rssMax, rss2);
 
                 await load.StartCasesAsync(o.Cases, ct);
+                await Inbox.WaitForOutboxAsync(pg.ConnectionString, ct);
                 var grown = await load.DecideFlatOutAsync(TimeSpan.FromSeconds(o.Seconds), ct);
                 Report($"throughput ({o.ClosedTasks / 3} closed cases in the database)", grown, o.Reviewers);
                 Stats.Result("growth", grown.PerSecond / flat.PerSecond);

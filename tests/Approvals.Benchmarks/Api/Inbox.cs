@@ -17,6 +17,25 @@ public static class Inbox
     public const string GroupMember = "bench.g@example.org";
     public const string Group = "bulk-g7"; // holds the open tasks g with g % 50 == 7 (2 % of them)
 
+    /// <summary>
+    /// Waits (at most a minute) until the outbox holds no unsent mail: the task notifications of the cases just
+    /// started are set-up work, not part of the decisions measured next (the decisions' own mail is).
+    /// </summary>
+    public static async Task WaitForOutboxAsync(string connectionString, CancellationToken ct)
+    {
+        await using var db = new NpgsqlConnection(connectionString);
+        await db.OpenAsync(ct);
+        var clock = Stopwatch.StartNew();
+        long left;
+        do
+        {
+            await using var count = new NpgsqlCommand("""select count(*) from "Outbox" where "DispatchedAt" is null and "FailedAt" is null""", db);
+            left = (long)(await count.ExecuteScalarAsync(ct))!;
+            if (left > 0) await Task.Delay(250, ct);
+        } while (left > 0 && clock.Elapsed < TimeSpan.FromMinutes(1));
+        Console.WriteLine($"outbox: {(left == 0 ? "drained" : $"{left} messages still unsent")} after {clock.Elapsed.TotalSeconds:0.0} s (the started cases' notifications)");
+    }
+
     public static async Task FillAsync(string connectionString, int openTasks, int closedTasks, CancellationToken ct)
     {
         var closedCases = Math.Max(1, closedTasks / 3);
