@@ -49,7 +49,11 @@ public sealed class MailSender(IOptions<EmailOptions> options, IConfiguration co
             var folder = MailFolder();
             Directory.CreateDirectory(folder);
             var file = Path.Combine(folder, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{(message.MessageId ?? "message").Split('@')[0]}.eml");
-            await message.WriteToAsync(file, ct);
+            // Written under a temporary name and then renamed: whoever picks the folder up (a person, a relay, a
+            // test) only ever sees whole messages.
+            var partial = file + ".partial";
+            await message.WriteToAsync(partial, ct);
+            File.Move(partial, file, overwrite: true);
             return;
         }
         using var client = new SmtpClient { Timeout = (int)o.Smtp.Timeout.TotalMilliseconds };
