@@ -71,10 +71,16 @@ public static class TemplateRenderer
 
     private static string Part(TemplateSource s, string field) => field switch { "subject" => s.Subject, "html" => s.Html, _ => s.Text };
 
-    private const int MaxParsed = 256;
+    /// <summary>
+    /// Source characters the parsed-template cache holds at most (the built-in templates are a few thousand): bounded
+    /// by size, not count, so previews of large unsaved sources cannot make it hold hundreds of megabytes.
+    /// </summary>
+    private const int MaxParsedChars = 512 * 1024;
 
     /// <summary>Parsed templates by part and text (a parsed template is only read by a render, so it is shared).</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Field, string Text), Template> Parsed = new();
+
+    private static int _parsedChars;
 
     private static Template? Parse(string field, string text, List<TemplateError> errors)
     {
@@ -87,9 +93,16 @@ public static class TemplateRenderer
         var template = Template.Parse(text, sourceFilePath: field, parserOptions: new ParserOptions { ExpressionDepthLimit = 64 });
         if (!template.HasErrors)
         {
-            // The same few templates render for every message: parsed once. Bounded; emptied when full.
-            if (Parsed.Count >= MaxParsed) Parsed.Clear();
-            Parsed[(field, text)] = template;
+            // The same few templates render for every message: parsed once. Emptied when full.
+            lock (Parsed)
+            {
+                if (_parsedChars + text.Length > MaxParsedChars)
+                {
+                    Parsed.Clear();
+                    _parsedChars = 0;
+                }
+                if (Parsed.TryAdd((field, text), template)) _parsedChars += text.Length;
+            }
             return template;
         }
         foreach (var m in template.Messages.Where(m => m.Type == ParserMessageType.Error))
