@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using Approvals.Server.Features.Cases;
 using Approvals.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -25,7 +26,7 @@ internal sealed class InboxReads(ApprovalsDb db, string me, int take)
     /// <summary>Unassigned tasks a walk reads in order before it gives up and looks the matches up instead.</summary>
     internal const int WalkAtMost = 2000;
 
-    private IQueryable<string> MyGroups => db.GroupMembers.Where(m => m.Email == me).Select(m => m.GroupName);
+    private IQueryable<string> MyGroups => db.GroupNamesOf(me);
 
     /// <summary>
     /// One status (or any) and one side of the due date, the cursor already applied. Where the store sorts nulls
