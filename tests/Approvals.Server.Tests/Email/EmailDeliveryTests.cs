@@ -186,6 +186,9 @@ public abstract class EmailDeliveryTests(StorageProvider provider) : IAsyncLifet
         }
         finally
         {
+            // The dispatcher goes on writing the case's other messages: stop the server before removing its folder.
+            await _app.DisposeAsync();
+            _app = null;
             if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         }
     }
