@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Linq.Expressions;
 using Approvals.Engine.Calendars;
 using Approvals.Engine.Runtime;
 using Approvals.Server.Jobs;
@@ -48,7 +47,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     /// </summary>
     public Task<(CaseRow Row, Step Step)?> ApplyAsync(Guid caseId, Func<CaseRow, CaseEvent> makeEvent,
         CancellationToken ct, Action<CaseRow, Step, PublishedWorkflow>? beforeSave = null, Func<Step, Step>? amend = null) =>
-        RunAsync(c => c.Id == caseId, caseId, Decide(makeEvent, amend), ct, beforeSave);
+        RunAsync(caseId, byTask: false, Decide(makeEvent, amend), ct, beforeSave);
 
     /// <summary>
     /// <see cref="ApplyAsync(Guid, Func{CaseRow, CaseEvent}, CancellationToken, Action{CaseRow, Step, PublishedWorkflow}?, Func{Step, Step}?)"/>
@@ -57,7 +56,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     /// </summary>
     public Task<(CaseRow Row, Step Step)?> ApplyToTaskAsync(Guid taskId, Func<CaseRow, CaseEvent> makeEvent,
         CancellationToken ct, Action<CaseRow, Step, PublishedWorkflow>? beforeSave = null) =>
-        RunAsync(c => db.Tasks.Any(t => t.Id == taskId && t.CaseId == c.Id), taskId, Decide(makeEvent, null), ct, beforeSave);
+        RunAsync(taskId, byTask: true, Decide(makeEvent, null), ct, beforeSave);
 
     private Func<CaseRow, PublishedWorkflow, CaseState, DirectorySnapshot, CalendarSet, Step> Decide(Func<CaseRow, CaseEvent> makeEvent,
         Func<Step, Step>? amend) => (row, workflow, state, directory, calendars) =>
@@ -80,7 +79,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     /// transaction instead of racing each other for the case row.
     /// </summary>
     public Task<(CaseRow Row, Step Step)?> FireDueTimersAsync(Guid caseId, CancellationToken ct) =>
-        RunAsync(c => c.Id == caseId, caseId, (_, workflow, state, directory, calendars) =>
+        RunAsync(caseId, byTask: false, (_, workflow, state, directory, calendars) =>
         {
             var now = clock.GetUtcNow();
             var effects = new List<Effect>();
@@ -117,7 +116,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
         for (var attempt = 1; ; attempt++)
         {
             db.ChangeTracker.Clear();
-            var loaded = await LoadAsync(c => c.Id == caseId, ct);
+            var loaded = await LoadAsync(caseId, byTask: false, ct);
             if (loaded is not var (row, tail)) return false;
             var state = CaseStateJson.Deserialize(row.StateJson);
             if (build(state) is not { } step) return false;
@@ -139,24 +138,49 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     /// The case row (tracked) and the seal of its last audit row, in one query: a step then needs no other read
     /// before its write (issue 9).
     /// </summary>
-    private async Task<(CaseRow Row, string? AuditTail)?> LoadAsync(Expression<Func<CaseRow, bool>> which, CancellationToken ct)
+    /// <param name="byTask">Whether <paramref name="id"/> is one of the case's tasks rather than the case.</param>
+    private async Task<(CaseRow Row, string? AuditTail)?> LoadAsync(Guid id, bool byTask, CancellationToken ct)
     {
-        var loaded = await db.Cases.Where(which)
-            .Select(c => new { Case = c, Tail = db.Audit.Where(a => a.CaseId == c.Id && a.Seq == c.AuditCount).Select(a => a.Hash).FirstOrDefault() })
-            .FirstOrDefaultAsync(ct);
+        var loaders = LoadersByModel.GetValue(db.Model, static _ => new Loaders());
+        var loaded = await (byTask ? loaders.ByTask : loaders.ByCase)(db, id, ct);
         return loaded is null ? null : (loaded.Case, loaded.Tail);
     }
 
-    /// <param name="which">Finds the case row (by its id, or through one of its tasks).</param>
-    /// <param name="id">What <paramref name="which"/> looks for, for messages.</param>
-    private async Task<(CaseRow Row, Step Step)?> RunAsync(Expression<Func<CaseRow, bool>> which, Guid id,
+    private sealed class Loaded
+    {
+        public CaseRow Case { get; init; } = null!;
+        public string? Tail { get; init; }
+    }
+
+    /// <summary>
+    /// The two reads compiled once: every decision and timer starts here, and EF Core would otherwise walk, hash and
+    /// parameterise the expression on each call (issue 9). A compiled query serves one model; a process holds one,
+    /// the tests several (both stores), hence one set per model.
+    /// </summary>
+    private sealed class Loaders
+    {
+        public readonly Func<ApprovalsDb, Guid, CancellationToken, Task<Loaded?>> ByCase = EF.CompileAsyncQuery(
+            (ApprovalsDb db, Guid id, CancellationToken ct) => db.Cases.Where(c => c.Id == id)
+                .Select(c => new Loaded { Case = c, Tail = db.Audit.Where(a => a.CaseId == c.Id && a.Seq == c.AuditCount).Select(a => a.Hash).FirstOrDefault() })
+                .FirstOrDefault());
+
+        public readonly Func<ApprovalsDb, Guid, CancellationToken, Task<Loaded?>> ByTask = EF.CompileAsyncQuery(
+            (ApprovalsDb db, Guid id, CancellationToken ct) => db.Cases.Where(c => db.Tasks.Any(t => t.Id == id && t.CaseId == c.Id))
+                .Select(c => new Loaded { Case = c, Tail = db.Audit.Where(a => a.CaseId == c.Id && a.Seq == c.AuditCount).Select(a => a.Hash).FirstOrDefault() })
+                .FirstOrDefault());
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.EntityFrameworkCore.Metadata.IModel, Loaders> LoadersByModel = new();
+
+    /// <param name="id">The case, or with <paramref name="byTask"/> one of its tasks.</param>
+    private async Task<(CaseRow Row, Step Step)?> RunAsync(Guid id, bool byTask,
         Func<CaseRow, PublishedWorkflow, CaseState, DirectorySnapshot, CalendarSet, Step> decide,
         CancellationToken ct, Action<CaseRow, Step, PublishedWorkflow>? beforeSave = null)
     {
         for (var attempt = 1; ; attempt++)
         {
             db.ChangeTracker.Clear();
-            var loaded = await LoadAsync(which, ct);
+            var loaded = await LoadAsync(id, byTask, ct);
             if (loaded is not var (row, tail)) return null;
             var workflow = await catalog.VersionAsync(db, row.WorkflowKey, row.WorkflowVersion, ct)
                 ?? throw new InvalidOperationException($"Case {row.Id} is pinned to {row.WorkflowKey} v{row.WorkflowVersion}, which is missing.");

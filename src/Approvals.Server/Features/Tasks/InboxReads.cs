@@ -18,7 +18,7 @@ namespace Approvals.Server.Features.Tasks;
 /// whether a walk found a page) are uncorrelated subqueries: PostgreSQL runs each once and skips a branch whose
 /// gate is false without reading it.
 /// </summary>
-internal sealed class InboxReads(ApprovalsDb db, string me, int take)
+internal sealed class InboxReads(ApprovalsDb db, InboxArgs a)
 {
     /// <summary>Candidate rows up to which offered tasks are looked up by candidate and sorted, not walked in order.</summary>
     internal const int LookupUpTo = 500;
@@ -26,46 +26,45 @@ internal sealed class InboxReads(ApprovalsDb db, string me, int take)
     /// <summary>Unassigned tasks a walk reads in order before it gives up and looks the matches up instead.</summary>
     internal const int WalkAtMost = 2000;
 
-    private IQueryable<string> MyGroups => db.GroupNamesOf(me);
+    /// <summary>The caller's groups (<see cref="CaseAccess.GroupNamesOf"/>, over the statement's parameter).</summary>
+    private IQueryable<string> MyGroups => db.GroupMembers.Where(m => m.Email == a.Me).Select(m => m.GroupName);
 
     /// <summary>
     /// One status (or any) and one side of the due date, the cursor already applied. Where the store sorts nulls
     /// last (<paramref name="nullsLast"/>: PostgreSQL), the index order already is the inbox order, so a page that
     /// starts before the tasks without a due date is one region per status, not two: half the branches to plan.
     /// </summary>
-    public static IEnumerable<IQueryable<TaskRow>> Regions(IQueryable<TaskRow> tasks, IReadOnlyList<string>? statuses, ListTasks.TaskCursor? after, bool nullsLast)
+    public static IEnumerable<IQueryable<TaskRow>> Regions(IQueryable<TaskRow> tasks, InboxShape shape, InboxArgs a)
     {
-        var byStatus = statuses is null
-            ? [tasks]
-            : statuses.Distinct().Select(s => tasks.Where(t => t.Status == s));
+        IQueryable<TaskRow> Status(int slot) => slot switch
+        {
+            0 => tasks.Where(t => t.Status == a.Status0),
+            1 => tasks.Where(t => t.Status == a.Status1),
+            _ => tasks.Where(t => t.Status == a.Status2),
+        };
+        var byStatus = shape.Statuses == 0 ? [tasks] : Enumerable.Range(0, shape.Statuses).Select(Status);
         foreach (var status in byStatus)
         {
-            if (after is null && nullsLast)
+            switch (shape.After)
             {
-                yield return status;
-                continue;
-            }
-            if (after is null)
-            {
-                yield return status.Where(t => t.DueAt != null);
-                yield return status.Where(t => t.DueAt == null);
-                continue;
-            }
-            var created = new DateTimeOffset(after.Created, TimeSpan.Zero);
-            var id = after.Id;
-            if (after.Due is { } dueTicks)
-            {
-                // A range (an index bound), then the tie-breakers: with DueAt >= due, "DueAt > due or (DueAt = due and X)"
-                // is "DueAt > due or X"; likewise for the creation time.
-                var due = new DateTimeOffset(dueTicks, TimeSpan.Zero);
-                yield return status.Where(t => t.DueAt != null && t.DueAt >= due
-                    && (t.DueAt > due || t.CreatedAt > created || (t.CreatedAt == created && t.Id.CompareTo(id) > 0)));
-                yield return status.Where(t => t.DueAt == null); // every task without a due date comes after
-            }
-            else
-            {
-                yield return status.Where(t => t.DueAt == null && t.CreatedAt >= created
-                    && (t.CreatedAt > created || t.Id.CompareTo(id) > 0));
+                case InboxCursor.None when shape.NullsLast:
+                    yield return status;
+                    break;
+                case InboxCursor.None:
+                    yield return status.Where(t => t.DueAt != null);
+                    yield return status.Where(t => t.DueAt == null);
+                    break;
+                case InboxCursor.Due:
+                    // A range (an index bound), then the tie-breakers: with DueAt >= due, "DueAt > due or (DueAt = due and X)"
+                    // is "DueAt > due or X"; likewise for the creation time.
+                    yield return status.Where(t => t.DueAt != null && t.DueAt >= a.Due
+                        && (t.DueAt > a.Due || t.CreatedAt > a.Created || (t.CreatedAt == a.Created && t.Id.CompareTo(a.Id) > 0)));
+                    yield return status.Where(t => t.DueAt == null); // every task without a due date comes after
+                    break;
+                default:
+                    yield return status.Where(t => t.DueAt == null && t.CreatedAt >= a.Created
+                        && (t.CreatedAt > a.Created || t.Id.CompareTo(a.Id) > 0));
+                    break;
             }
         }
     }
@@ -73,20 +72,20 @@ internal sealed class InboxReads(ApprovalsDb db, string me, int take)
     /// <summary>The branches of one region: each ordered and cut at a page.</summary>
     public IEnumerable<IQueryable<TaskRow>> Branches(IQueryable<TaskRow> region, bool admin)
     {
-        yield return First(region.Where(t => t.Assignee == me));
-        yield return First(region.Where(t => t.DecidedBy == me));
+        yield return First(region.Where(t => t.Assignee == a.Me));
+        yield return First(region.Where(t => t.DecidedBy == a.Me));
         // Few candidate rows: look them up and sort them; many: walk the unassigned tasks in order (a lookup too
         // when the walk finds less than a page). The candidate rows are read by name, cut one past the limit: two
         // index range reads (the caller's name; each of their groups), once per statement; the same cut sets drive
         // the lookup, so PostgreSQL starts it from the candidates, not from a walk of every unassigned task.
         var myGroups = MyGroups;
-        var byUser = db.TaskCandidates.Where(k => k.Kind == "user" && k.Name == me).Take(LookupUpTo + 1).Select(k => k.TaskId);
+        var byUser = db.TaskCandidates.Where(k => k.Kind == "user" && k.Name == a.Me).Take(LookupUpTo + 1).Select(k => k.TaskId);
         var byGroup = db.TaskCandidates.Where(k => k.Kind == "group" && myGroups.Contains(k.Name)).Take(LookupUpTo + 1).Select(k => k.TaskId);
         var offeredIds = byUser.Concat(byGroup);
         Expression<Func<TaskRow, bool>> many = t => byUser.Count() + byGroup.Count() > LookupUpTo;
         Expression<Func<TaskRow, bool>> few = t => byUser.Count() + byGroup.Count() <= LookupUpTo;
         Expression<Func<TaskRow, bool>> offered = t =>
-            t.Candidates.Any(k => (k.Kind == "user" && k.Name == me) || (k.Kind == "group" && myGroups.Contains(k.Name)));
+            t.Candidates.Any(k => (k.Kind == "user" && k.Name == a.Me) || (k.Kind == "group" && myGroups.Contains(k.Name)));
         var unassigned = region.Where(t => t.Assignee == null);
         yield return First(unassigned.Where(few).Where(t => offeredIds.Contains(t.Id)));
         foreach (var branch in Walked(unassigned.Where(many), offered)) yield return branch;
@@ -95,7 +94,7 @@ internal sealed class InboxReads(ApprovalsDb db, string me, int take)
     }
 
     /// <summary>The first tasks of <paramref name="region"/> that are not of the caller's own case.</summary>
-    private IQueryable<TaskRow> First(IQueryable<TaskRow> region) => Ordered(NotOwn(region)).Take(take);
+    private IQueryable<TaskRow> First(IQueryable<TaskRow> region) => a.Page(Ordered(NotOwn(region)));
 
     /// <summary>
     /// The first tasks of <paramref name="unassigned"/> that <paramref name="match"/>: walked in order over at most
@@ -107,7 +106,7 @@ internal sealed class InboxReads(ApprovalsDb db, string me, int take)
     {
         var walked = Walk(unassigned, match);
         yield return walked;
-        yield return First(unassigned.Where(t => walked.Count() < take).Where(match));
+        yield return First(unassigned.Where(t => walked.Count() < a.Take).Where(match));
     }
 
     /// <summary>
@@ -116,7 +115,7 @@ internal sealed class InboxReads(ApprovalsDb db, string me, int take)
     /// its own subquery: without it PostgreSQL checks each walked task's case before the match (3× slower).
     /// </summary>
     private IQueryable<TaskRow> Walk(IQueryable<TaskRow> unassigned, Expression<Func<TaskRow, bool>> match) =>
-        Ordered(NotOwn(Ordered(Ordered(unassigned).Take(WalkAtMost).Where(match)).Take(WalkAtMost))).Take(take);
+        a.Page(Ordered(NotOwn(Ordered(Ordered(unassigned).Take(WalkAtMost).Where(match)).Take(WalkAtMost))));
 
     /// <summary>
     /// Separation of duties: never offer anyone a task of their own case. A per-row look at the task's case rather
@@ -124,7 +123,7 @@ internal sealed class InboxReads(ApprovalsDb db, string me, int take)
     /// all <see cref="WalkAtMost"/> tasks and sorted them; a filter keeps the walk stopping at a page.
     /// </summary>
     private IQueryable<TaskRow> NotOwn(IQueryable<TaskRow> tasks) =>
-        tasks.Where(t => (db.Cases.Where(c => c.Id == t.CaseId).Select(c => c.Requester).FirstOrDefault() ?? "") != me);
+        tasks.Where(t => (db.Cases.Where(c => c.Id == t.CaseId).Select(c => c.Requester).FirstOrDefault() ?? "") != a.Me);
 
     private static IOrderedQueryable<TaskRow> Ordered(IQueryable<TaskRow> tasks) =>
         tasks.OrderBy(t => t.DueAt).ThenBy(t => t.CreatedAt).ThenBy(t => t.Id);

@@ -25,22 +25,28 @@ public static class ListTasks
     {
         public async ValueTask<Page<TaskView>> Handle(Query q, CancellationToken ct)
         {
-            var take = q.Limit + 1;
-            var reads = new InboxReads(db, q.Actor.Email, take);
+            var statuses = q.Statuses?.Distinct().ToList();
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(statuses?.Count ?? 0, 3, "statuses"); // a task has three
+            var a = new InboxArgs
+            {
+                Me = q.Actor.Email, Take = q.Limit + 1,
+                Status0 = statuses?.ElementAtOrDefault(0) ?? "", Status1 = statuses?.ElementAtOrDefault(1) ?? "", Status2 = statuses?.ElementAtOrDefault(2) ?? "",
+            };
+            var after = InboxCursor.None;
+            if (q.After is { } cursor)
+            {
+                a.Created = new DateTimeOffset(cursor.Created, TimeSpan.Zero);
+                a.Id = cursor.Id;
+                after = cursor.Due is null ? InboxCursor.NoDue : InboxCursor.Due;
+                a.Due = new DateTimeOffset(cursor.Due ?? 0, TimeSpan.Zero);
+            }
             // The caller's tasks, read branch by branch (assigned, decided, offered, unassigned for administrators),
             // each in index order and cut at a page: no branch can bring more than a page, so the first page of the
             // union is among them. One OR over every task, or a union sorted as a whole, read every open task of a
             // large group for each page (issue 9, EXPLAIN ANALYZE in docs/performance.md). The branches, the sort of
-            // their few rows, the page's cases and candidates are one statement.
-            var union = InboxReads.Regions(db.Tasks.AsNoTracking(), q.Statuses, q.After, nullsLast: db.Database.IsNpgsql())
-                .SelectMany(region => reads.Branches(region, q.Actor.IsAdmin))
-                .Aggregate((all, branch) => all.Union(branch));
-            var query = (
-                from t in union.OrderBy(t => t.DueAt == null).ThenBy(t => t.DueAt).ThenBy(t => t.CreatedAt).ThenBy(t => t.Id).Take(take)
-                join c in db.Cases.AsNoTracking() on t.CaseId equals c.Id into cases
-                from c in cases.DefaultIfEmpty()
-                select new { Task = t, Case = c, Candidates = t.Candidates.ToList() });
-            var page = await query.ToListAsync(ct);
+            // their few rows, the page's cases and candidates are one statement, compiled once per shape.
+            var shape = new InboxShape(statuses?.Count ?? 0, after, q.Actor.IsAdmin, NullsLast: db.Database.IsNpgsql());
+            var page = await InboxQuery.ReadAsync(db, shape, a, ct);
             var rows = page
                 .OrderBy(p => p.Task.DueAt == null).ThenBy(p => p.Task.DueAt).ThenBy(p => p.Task.CreatedAt).ThenBy(p => p.Task.Id)
                 .ToList();
