@@ -35,7 +35,7 @@ public sealed record TokenSubject(EmailTokenRow Token, CaseRow Case, ReviewTask?
 /// reviewer or admin, the task's assignee or candidate, never on their own case, one vote per stage) and the same
 /// engine step through <see cref="CaseStore"/>, with how the decision arrived (<c>via</c>) sealed into its audit line.
 /// </summary>
-public sealed class EmailDecider(ApprovalsDb db, CaseStore store, TimeProvider clock)
+public sealed class EmailDecider(ApprovalsDb db, CaseStore store, TimeProvider clock, ILogger<EmailDecider> log)
 {
     /// <summary>The stored token behind <paramref name="token"/> of <paramref name="kind"/>, or null for junk and forgeries.</summary>
     public async Task<EmailTokenRow?> FindAsync(string? token, string kind, CancellationToken ct)
@@ -105,13 +105,32 @@ public sealed class EmailDecider(ApprovalsDb db, CaseStore store, TimeProvider c
         }
     }
 
-    /// <summary>Notes a refused link or reply in the case's history (sealed like every line); the case itself is unchanged.</summary>
-    public Task NoteAsync(Guid caseId, Guid? taskId, string action, string actor, string reason, string via, JsonObject? more, CancellationToken ct)
+    /// <summary>
+    /// Refused links or replies of one person on one task that the case's history records; later ones are only logged.
+    /// A used link posted again and again (by a person, a scanner or someone who copied it) must not grow the history
+    /// without bound.
+    /// </summary>
+    public const int MaxRefusalNotes = 10;
+
+    /// <summary>
+    /// Notes a refused link or reply in the case's history (sealed like every line); the case itself is unchanged.
+    /// At most <see cref="MaxRefusalNotes"/> such lines per person, task and kind; returns false when it was not noted.
+    /// </summary>
+    public async Task<bool> NoteAsync(Guid caseId, Guid? taskId, string action, string actor, string reason, string via, JsonObject? more, CancellationToken ct)
     {
+        var noted = await db.Audit.AsNoTracking()
+            .Where(a => a.CaseId == caseId && a.TaskId == taskId && a.Actor == actor && a.Action == action)
+            .Take(MaxRefusalNotes).CountAsync(ct);
+        if (noted >= MaxRefusalNotes)
+        {
+            log.LogWarning("{Action} for task {TaskId} by {Actor} ({Reason}) not added to the history: it already holds {Max} such lines.",
+                action, taskId, actor, reason, MaxRefusalNotes);
+            return false;
+        }
         var details = more ?? new JsonObject();
         details["reason"] = reason;
         details["via"] = via;
-        return store.AppendAuditAsync(caseId, new AuditEntry(clock.GetUtcNow(), actor, action, null, taskId, null, details), ct);
+        return await store.AppendAuditAsync(caseId, new AuditEntry(clock.GetUtcNow(), actor, action, null, taskId, null, details), ct);
     }
 
     private void MarkUsed(EmailTokenRow token, DateTimeOffset now)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Approvals.Server.Email;
 using Approvals.Server.Tests.Infrastructure;
 using static Approvals.Server.Tests.Email.EmailCases;
 
@@ -66,6 +67,22 @@ public abstract class DecideByLinkTests(EmailAppFactory app)
         var audit = await AuditAsync(app, caseId);
         Assert.Equal("email-link", Via(audit.Single(a => a.Action == "TaskDecided" && a.TaskId == taskId)));
         Assert.Equal("used", Reason(audit.Single(a => a.Action == "EmailLinkRefused")));
+        Assert.True(await AuditHoldsAsync(app, caseId));
+    }
+
+    [Fact]
+    public async Task Post_UsedLinkPostedOverAndOver_EachRefusedButTheHistoryNotesOnlyTheFirstFew()
+    {
+        var (caseId, taskId) = await IdentityTaskAsync(app);
+        var token = TokenOf((await IssueAsync(app, taskId)).Approve);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(token)).StatusCode);
+
+        for (var i = 0; i < EmailDecider.MaxRefusalNotes + 5; i++)
+            Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(token, "again " + i)).StatusCode);
+
+        var audit = await AuditAsync(app, caseId);
+        Assert.Equal(EmailDecider.MaxRefusalNotes, audit.Count(a => a.Action == "EmailLinkRefused"));
+        Assert.Single(audit, a => a.Action == "TaskDecided" && a.TaskId == taskId);
         Assert.True(await AuditHoldsAsync(app, caseId));
     }
 
