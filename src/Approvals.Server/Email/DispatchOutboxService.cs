@@ -51,11 +51,16 @@ public sealed class DispatchOutboxService(IServiceScopeFactory scopes, OutboxNud
         {
             try
             {
-                await using var scope = scopes.CreateAsyncScope();
-                var dispatcher = scope.ServiceProvider.GetRequiredService<OutboxDispatcher>();
-                // A full round means more may be due: go on at once rather than wait (a backlog drained at one
+                // Several rows at once, each worker with its own scope (its own connection) over its share of the
+                // round; a full round means more may be due: go on at once rather than wait (a backlog drained at one
                 // batch per poll interval, 25 messages a second, issue 9).
-                if (await dispatcher.RunOnceAsync(stoppingToken) >= OutboxDispatcher.Batch) continue;
+                var workers = options.Value.DispatchConcurrency;
+                var rounds = await Task.WhenAll(Enumerable.Range(0, workers).Select(async worker =>
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    return await scope.ServiceProvider.GetRequiredService<OutboxDispatcher>().RunOnceAsync(worker, workers, stoppingToken);
+                }));
+                if (rounds.Max() >= OutboxDispatcher.Batch) continue;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is not OutOfMemoryException)
             {

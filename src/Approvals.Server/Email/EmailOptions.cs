@@ -49,6 +49,13 @@ public sealed class EmailOptions : IValidatableObject
     /// <summary>Where <c>.eml</c> files go without an SMTP host; default <c>mail/</c> beside the SQLite database (else <c>./data/mail</c>).</summary>
     public string? MailDirectory { get; set; }
 
+    /// <summary>
+    /// Outbox rows this server delivers at once, each through its own connection. One at a time, a message waits on
+    /// its own round trips (model, tokens, the history line) and mail fell behind the decisions that cause it.
+    /// </summary>
+    [Range(1, 32)]
+    public int DispatchConcurrency { get; set; } = 4;
+
     /// <summary>Off: the outbox is not delivered by this server (another one does it).</summary>
     public bool Dispatch { get; set; } = true;
 

@@ -30,14 +30,22 @@ public sealed class OutboxDispatcher(ApprovalsDb db, CaseStore store, TemplateSt
     public const int Batch = 50;
 
     /// <summary>Sends every due row it can claim; returns how many rows it worked on.</summary>
-    public async Task<int> RunOnceAsync(CancellationToken ct)
+    public Task<int> RunOnceAsync(CancellationToken ct) => RunOnceAsync(0, 1, ct);
+
+    /// <summary>
+    /// Sends the due rows it can claim of its share (every <paramref name="workers"/>th of the round's rows, starting at
+    /// <paramref name="worker"/>), so several dispatchers of one server work side by side without contending for the
+    /// same rows; the claim still settles any overlap. Returns how many rows of the round were due (its full size means
+    /// more may be waiting).
+    /// </summary>
+    public async Task<int> RunOnceAsync(int worker, int workers, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var due = await db.Outbox.AsNoTracking()
             .Where(r => r.DispatchedAt == null && r.FailedAt == null && (r.NextAttemptAt == null || r.NextAttemptAt <= now))
             .OrderBy(r => r.CreatedAt).Take(Batch).Select(r => r.Id).ToListAsync(ct);
         var worked = 0;
-        foreach (var id in due)
+        foreach (var id in due.Where((_, i) => i % workers == worker))
         {
             var leaseEnd = now + Lease;
             var claimed = await db.Outbox
@@ -47,7 +55,7 @@ public sealed class OutboxDispatcher(ApprovalsDb db, CaseStore store, TemplateSt
             worked++;
             await DeliverAsync(id, ct);
         }
-        return worked;
+        return workers == 1 ? worked : due.Count;
     }
 
     private async Task DeliverAsync(Guid id, CancellationToken ct)
