@@ -51,16 +51,22 @@ public sealed class DispatchOutboxService(IServiceScopeFactory scopes, OutboxNud
         {
             try
             {
-                // Several rows at once, each worker with its own scope (its own connection) over its share of the
-                // round; a full round means more may be due: go on at once rather than wait (a backlog drained at one
-                // batch per poll interval, 25 messages a second, issue 9).
+                List<Guid> due;
+                await using (var scope = scopes.CreateAsyncScope())
+                    due = await scope.ServiceProvider.GetRequiredService<OutboxDispatcher>().DueAsync(stoppingToken);
+                // Several rows at once, each worker with its own scope (its own connection) over every nth row of the
+                // round; the claim settles any overlap with other servers.
                 var workers = options.Value.DispatchConcurrency;
-                var rounds = await Task.WhenAll(Enumerable.Range(0, workers).Select(async worker =>
+                await Task.WhenAll(Enumerable.Range(0, workers).Select(async worker =>
                 {
+                    var share = due.Where((_, i) => i % workers == worker).ToList();
+                    if (share.Count == 0) return;
                     await using var scope = scopes.CreateAsyncScope();
-                    return await scope.ServiceProvider.GetRequiredService<OutboxDispatcher>().RunOnceAsync(worker, workers, stoppingToken);
+                    await scope.ServiceProvider.GetRequiredService<OutboxDispatcher>().SendAsync(share, stoppingToken);
                 }));
-                if (rounds.Max() >= OutboxDispatcher.Batch) continue;
+                // A full round means more may be due: go on at once rather than wait (a backlog drained at one batch
+                // per poll interval, 25 messages a second, issue 9).
+                if (due.Count >= OutboxDispatcher.Batch) continue;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is not OutOfMemoryException)
             {

@@ -30,22 +30,26 @@ public sealed class OutboxDispatcher(ApprovalsDb db, CaseStore store, TemplateSt
     public const int Batch = 50;
 
     /// <summary>Sends every due row it can claim; returns how many rows it worked on.</summary>
-    public Task<int> RunOnceAsync(CancellationToken ct) => RunOnceAsync(0, 1, ct);
+    public async Task<int> RunOnceAsync(CancellationToken ct) => await SendAsync(await DueAsync(ct), ct);
 
-    /// <summary>
-    /// Sends the due rows it can claim of its share (every <paramref name="workers"/>th of the round's rows, starting at
-    /// <paramref name="worker"/>), so several dispatchers of one server work side by side without contending for the
-    /// same rows; the claim still settles any overlap. Returns how many rows of the round were due (its full size means
-    /// more may be waiting).
-    /// </summary>
-    public async Task<int> RunOnceAsync(int worker, int workers, CancellationToken ct)
+    /// <summary>The rows due now, oldest first: one round, at most <see cref="Batch"/> (a full round means more may be waiting).</summary>
+    public Task<List<Guid>> DueAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var due = await db.Outbox.AsNoTracking()
+        return db.Outbox.AsNoTracking()
             .Where(r => r.DispatchedAt == null && r.FailedAt == null && (r.NextAttemptAt == null || r.NextAttemptAt <= now))
             .OrderBy(r => r.CreatedAt).Take(Batch).Select(r => r.Id).ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// Sends each of <paramref name="ids"/> this dispatcher can claim (another dispatcher, of this server or another,
+    /// may have taken it since it was found due); returns how many it worked on.
+    /// </summary>
+    public async Task<int> SendAsync(IEnumerable<Guid> ids, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
         var worked = 0;
-        foreach (var id in due.Where((_, i) => i % workers == worker))
+        foreach (var id in ids)
         {
             var leaseEnd = now + Lease;
             var claimed = await db.Outbox
@@ -55,7 +59,7 @@ public sealed class OutboxDispatcher(ApprovalsDb db, CaseStore store, TemplateSt
             worked++;
             await DeliverAsync(id, ct);
         }
-        return workers == 1 ? worked : due.Count;
+        return worked;
     }
 
     private async Task DeliverAsync(Guid id, CancellationToken ct)

@@ -68,28 +68,26 @@ internal static class InboxQuery
     {
         var compiled = Cache.GetOrCreateValue(db.Model).GetOrAdd(shape, static (s, db) => Compile(db, s), db);
         var rows = new List<InboxRow>(a.Take);
-        if (!db.Database.IsNpgsql())
-        {
-            await foreach (var row in compiled(db, a.Me, a.Take, a.Created, a.Due, a.Id, a.Status0, a.Status1, a.Status2).WithCancellation(ct))
-                rows.Add(row);
-            return rows;
-        }
         // PostgreSQL plans a prepared statement again on every run when it expects a plan for the values at hand to be
         // cheaper than one for any values. For this statement that is never so (every branch is an ordered index read
         // cut at a page, gated by subqueries that run first), and planning its dozen branches costs more than running
         // them: with 10 closed cases per open one, re-planning took most of PostgreSQL's time (docs/performance.md).
         // The plan made once per connection is used instead, for this statement only.
-        await db.Database.OpenConnectionAsync(ct);
+        var generic = db.Database.IsNpgsql();
+        if (generic) await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await db.Database.ExecuteSqlRawAsync("SET plan_cache_mode = force_generic_plan", ct);
+            if (generic) await db.Database.ExecuteSqlRawAsync("SET plan_cache_mode = force_generic_plan", ct);
             await foreach (var row in compiled(db, a.Me, a.Take, a.Created, a.Due, a.Id, a.Status0, a.Status1, a.Status2).WithCancellation(ct))
                 rows.Add(row);
         }
         finally
         {
-            await db.Database.ExecuteSqlRawAsync("RESET plan_cache_mode", CancellationToken.None);
-            await db.Database.CloseConnectionAsync();
+            if (generic)
+            {
+                await db.Database.ExecuteSqlRawAsync("RESET plan_cache_mode", CancellationToken.None);
+                await db.Database.CloseConnectionAsync();
+            }
         }
         return rows;
     }
@@ -110,8 +108,7 @@ internal static class InboxQuery
 
     private static Compiled Compile(ApprovalsDb db, InboxShape shape)
     {
-        var run = EF.CompileAsyncQuery(Lambda(db, shape));
-        return (c, me, take, created, due, id, s0, s1, s2) => run(c, me, take, created, due, id, s0, s1, s2);
+        return EF.CompileAsyncQuery(Lambda(db, shape)).Invoke;
     }
 
     internal static Expression<Func<ApprovalsDb, string, int, DateTimeOffset, DateTimeOffset, Guid, string, string, string, IQueryable<InboxRow>>> Lambda(
