@@ -28,7 +28,7 @@ public sealed class ServerProcess : IDisposable
         string? logFile = null, string name = "server")
     {
         Name = name;
-        BaseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+        BaseAddress = new Uri($"http://127.0.0.1:{SmtpRelay.FreePort()}");
         _workDir = System.IO.Directory.CreateTempSubdirectory("approvals-bench-server.").FullName;
         if (logFile is not null) _log = new StreamWriter(logFile) { AutoFlush = false };
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
@@ -146,12 +146,5 @@ public sealed class ServerProcess : IDisposable
         _process.Dispose();
         if (_log is not null) lock (_log) _log.Dispose();
         try { System.IO.Directory.Delete(_workDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -51,19 +51,12 @@ public sealed class DispatchOutboxService(IServiceScopeFactory scopes, OutboxNud
         {
             try
             {
-                List<Guid> due;
-                await using (var scope = scopes.CreateAsyncScope())
-                    due = await scope.ServiceProvider.GetRequiredService<OutboxDispatcher>().DueAsync(stoppingToken);
-                // Several rows at once, each worker with its own scope (its own connection) over every nth row of the
-                // round; the claim settles any overlap with other servers.
-                var workers = options.Value.DispatchConcurrency;
-                await Task.WhenAll(Enumerable.Range(0, workers).Select(async worker =>
-                {
-                    var share = due.Where((_, i) => i % workers == worker).ToList();
-                    if (share.Count == 0) return;
-                    await using var scope = scopes.CreateAsyncScope();
-                    await scope.ServiceProvider.GetRequiredService<OutboxDispatcher>().SendAsync(share, stoppingToken);
-                }));
+                // One round: its rows claimed, read for, sent several at once and recorded by one dispatcher (one
+                // scope, one connection); the claim settles any overlap with other servers.
+                await using var scope = scopes.CreateAsyncScope();
+                var dispatcher = scope.ServiceProvider.GetRequiredService<OutboxDispatcher>();
+                var due = await dispatcher.DueAsync(stoppingToken);
+                await dispatcher.SendAsync(due, stoppingToken);
                 // A full round means more may be due: go on at once rather than wait (a backlog drained at one batch
                 // per poll interval, 25 messages a second, issue 9).
                 if (due.Count >= OutboxDispatcher.Batch) continue;

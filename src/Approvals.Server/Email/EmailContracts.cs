@@ -17,6 +17,17 @@ public sealed record TaskMailActions(string Approve, string Reject, string Reque
 public interface ITaskMailActions
 {
     Task<TaskMailActions> IssueAsync(Guid taskId, string recipient, CancellationToken ct);
+
+    /// <summary>
+    /// The actions of several (task, recipient) pairs, in their order: a dispatcher round issues all its messages'
+    /// tokens at once. The default issues them one by one.
+    /// </summary>
+    async Task<IReadOnlyList<TaskMailActions>> IssueManyAsync(IReadOnlyList<(Guid TaskId, string Recipient)> wanted, CancellationToken ct)
+    {
+        var issued = new List<TaskMailActions>(wanted.Count);
+        foreach (var (taskId, recipient) in wanted) issued.Add(await IssueAsync(taskId, recipient, ct));
+        return issued;
+    }
 }
 
 /// <summary>Where a raw inbound message came from.</summary>

@@ -50,8 +50,8 @@ public sealed class EmailOptions : IValidatableObject
     public string? MailDirectory { get; set; }
 
     /// <summary>
-    /// Outbox rows this server delivers at once, each through its own connection. One at a time, a message waits on
-    /// its own round trips (model, tokens, the history line) and mail fell behind the decisions that cause it.
+    /// Messages this server sends at once, each lane of a dispatcher round over its own SMTP connection (kept for the
+    /// round). One at a time, a slow relay would hold back every message behind it.
     /// </summary>
     [Range(1, 32)]
     public int DispatchConcurrency { get; set; } = 4;

@@ -46,35 +46,48 @@ public static class ReplyAddresses
 
 /// <summary>
 /// <see cref="ITaskMailActions"/>: writes one link token per decision and one reply token for the recipient, in a
-/// scope of its own so that the caller's unsaved changes are never committed with them.
+/// scope of its own so that the caller's unsaved changes are never committed with them. A round of several messages
+/// costs one read (the tasks' cases) and one transaction.
 /// </summary>
 public sealed class TaskMailActionsIssuer(IServiceScopeFactory scopes, TimeProvider clock, IOptions<EmailDecisionOptions> options,
     IOptions<AppOptions> app) : ITaskMailActions
 {
-    public async Task<TaskMailActions> IssueAsync(Guid taskId, string recipient, CancellationToken ct)
+    public async Task<TaskMailActions> IssueAsync(Guid taskId, string recipient, CancellationToken ct) =>
+        (await IssueManyAsync([(taskId, recipient)], ct))[0];
+
+    public async Task<IReadOnlyList<TaskMailActions>> IssueManyAsync(IReadOnlyList<(Guid TaskId, string Recipient)> wanted, CancellationToken ct)
     {
+        if (wanted.Count == 0) return [];
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
-        var caseId = await db.Tasks.Where(t => t.Id == taskId).Select(t => (Guid?)t.CaseId).FirstOrDefaultAsync(ct)
-            ?? throw new InvalidOperationException($"Task {taskId} does not exist; no links can be issued for it.");
-        var person = recipient.Trim().ToLowerInvariant();
+        var caseOf = new Dictionary<Guid, Guid>();
+        foreach (var chunk in wanted.Select(w => w.TaskId).Distinct().Chunk(StepWriter.Chunk))
+            foreach (var t in await db.Tasks.Where(t => chunk.Contains(t.Id)).Select(t => new { t.Id, t.CaseId }).ToListAsync(ct))
+                caseOf[t.Id] = t.CaseId;
         var now = clock.GetUtcNow();
         var expires = now + options.Value.LinkLifetime;
-        string Add(string kind, string? decision)
-        {
-            var token = EmailTokens.New();
-            db.EmailTokens.Add(new EmailTokenRow
-            {
-                Id = Guid.CreateVersion7(now), Hash = EmailTokens.HashOf(token), Kind = kind, TaskId = taskId, CaseId = caseId,
-                Person = person, Decision = decision, CreatedAt = now, ExpiresAt = expires,
-            });
-            return token;
-        }
         var baseUrl = app.Value.Base;
-        string Link(string decision) => $"{baseUrl}/email/decide?token={Add(EmailTokens.Link, decision)}";
-        var actions = new TaskMailActions(Link("approve"), Link("reject"), Link("request-changes"), $"{baseUrl}/tasks/{taskId}",
-            string.IsNullOrWhiteSpace(options.Value.ReplyAddress) ? null : ReplyAddresses.Format(options.Value.ReplyAddress, Add(EmailTokens.Reply, null)));
+        var issued = new List<TaskMailActions>(wanted.Count);
+        foreach (var (taskId, recipient) in wanted)
+        {
+            if (!caseOf.TryGetValue(taskId, out var caseId))
+                throw new InvalidOperationException($"Task {taskId} does not exist; no links can be issued for it.");
+            var person = recipient.Trim().ToLowerInvariant();
+            string Add(string kind, string? decision)
+            {
+                var token = EmailTokens.New();
+                db.EmailTokens.Add(new EmailTokenRow
+                {
+                    Id = Guid.CreateVersion7(now), Hash = EmailTokens.HashOf(token), Kind = kind, TaskId = taskId, CaseId = caseId,
+                    Person = person, Decision = decision, CreatedAt = now, ExpiresAt = expires,
+                });
+                return token;
+            }
+            string Link(string decision) => $"{baseUrl}/email/decide?token={Add(EmailTokens.Link, decision)}";
+            issued.Add(new TaskMailActions(Link("approve"), Link("reject"), Link("request-changes"), $"{baseUrl}/tasks/{taskId}",
+                string.IsNullOrWhiteSpace(options.Value.ReplyAddress) ? null : ReplyAddresses.Format(options.Value.ReplyAddress, Add(EmailTokens.Reply, null))));
+        }
         await db.SaveChangesAsync(ct);
-        return actions;
+        return issued;
     }
 }

@@ -41,33 +41,114 @@ public sealed class MailSender(IOptions<EmailOptions> options, IConfiguration co
         return message;
     }
 
+    /// <summary>Sends one message on a connection of its own.</summary>
     public async Task SendAsync(MimeMessage message, CancellationToken ct)
     {
-        var o = options.Value;
-        if (o.Smtp.Host is not { Length: > 0 } host || string.IsNullOrWhiteSpace(host))
+        await using var session = OpenSession();
+        await session.SendAsync(message, ct);
+    }
+
+    /// <summary>
+    /// A run of messages over one SMTP connection, opened at the first message and closed when the session is
+    /// disposed: a dispatcher round does not pay a connection, TLS handshake and login per message.
+    /// </summary>
+    public Session OpenSession() => new(this);
+
+    public sealed class Session(MailSender sender) : IAsyncDisposable
+    {
+        private SmtpClient? _client;
+
+        public async Task SendAsync(MimeMessage message, CancellationToken ct)
         {
-            var folder = MailFolder();
-            Directory.CreateDirectory(folder);
-            var file = Path.Combine(folder, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{(message.MessageId ?? "message").Split('@')[0]}.eml");
-            // Written under a temporary name and then renamed: whoever picks the folder up (a person, a relay, a
-            // test) only ever sees whole messages.
-            var partial = file + ".partial";
-            await message.WriteToAsync(partial, ct);
-            File.Move(partial, file, overwrite: true);
-            return;
+            if (!sender.UsesSmtp)
+            {
+                await sender.WriteFileAsync(message, ct);
+                return;
+            }
+            var reused = _client is not null;
+            try
+            {
+                _client ??= await sender.ConnectAsync(ct);
+                await _client.SendAsync(message, ct);
+            }
+            catch (Exception ex) when (reused && ex is not SmtpCommandException && !ct.IsCancellationRequested)
+            {
+                // The relay may have closed a connection this session kept: once more on a new one. A command the
+                // relay refused (SmtpCommandException) would only be refused again.
+                await DropAsync();
+                try
+                {
+                    _client = await sender.ConnectAsync(ct);
+                    await _client.SendAsync(message, ct);
+                }
+                catch
+                {
+                    await DropAsync();
+                    throw;
+                }
+            }
+            catch
+            {
+                await DropAsync();
+                throw;
+            }
         }
-        using var client = new SmtpClient { Timeout = (int)o.Smtp.Timeout.TotalMilliseconds };
-        var security = o.Smtp.Security switch
+
+        private async Task DropAsync()
         {
-            SmtpSecurity.None => SecureSocketOptions.None,
-            SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
-            SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
-            _ => SecureSocketOptions.Auto,
-        };
-        await client.ConnectAsync(host, o.Smtp.Port, security, ct);
-        if (o.Smtp.User is { Length: > 0 } user) await client.AuthenticateAsync(user, o.Smtp.Password ?? "", ct);
-        await client.SendAsync(message, ct);
-        await client.DisconnectAsync(true, ct);
+            if (_client is not { } client) return;
+            _client = null;
+            try
+            {
+                if (client.IsConnected) await client.DisconnectAsync(true, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // closing a connection that failed: nothing to save
+            }
+            finally
+            {
+                client.Dispose();
+            }
+        }
+
+        public async ValueTask DisposeAsync() => await DropAsync();
+    }
+
+    private async Task WriteFileAsync(MimeMessage message, CancellationToken ct)
+    {
+        var folder = MailFolder();
+        Directory.CreateDirectory(folder);
+        var file = Path.Combine(folder, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{(message.MessageId ?? "message").Split('@')[0]}.eml");
+        // Written under a temporary name and then renamed: whoever picks the folder up (a person, a relay, a
+        // test) only ever sees whole messages.
+        var partial = file + ".partial";
+        await message.WriteToAsync(partial, ct);
+        File.Move(partial, file, overwrite: true);
+    }
+
+    private async Task<SmtpClient> ConnectAsync(CancellationToken ct)
+    {
+        var o = options.Value;
+        var client = new SmtpClient { Timeout = (int)o.Smtp.Timeout.TotalMilliseconds };
+        try
+        {
+            var security = o.Smtp.Security switch
+            {
+                SmtpSecurity.None => SecureSocketOptions.None,
+                SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
+                SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
+                _ => SecureSocketOptions.Auto,
+            };
+            await client.ConnectAsync(o.Smtp.Host!, o.Smtp.Port, security, ct);
+            if (o.Smtp.User is { Length: > 0 } user) await client.AuthenticateAsync(user, o.Smtp.Password ?? "", ct);
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
     }
 
     /// <summary><c>Email__MailDirectory</c>, else <c>mail/</c> beside the SQLite database, else <c>./data/mail</c>.</summary>

@@ -11,7 +11,7 @@ namespace Approvals.Server.Email;
 /// Finds the template a message is written with: a manager's saved row wins; else the default from
 /// <c>workflows/templates/&lt;name&gt;.{subject,html,text}.sbn</c> beside the examples; else the same defaults embedded
 /// in the server. A name without a default (one a <c>Notify</c> activity made up) gets the generic <c>notification</c>.
-/// Read at every message, so a saved template takes effect on the next one.
+/// Read at every dispatcher round, so a saved template takes effect on the next message.
 /// </summary>
 public sealed partial class TemplateStore(IOptions<ExamplesOptions> examples, IHostEnvironment env)
 {
@@ -32,6 +32,16 @@ public sealed partial class TemplateStore(IOptions<ExamplesOptions> examples, IH
     {
         var row = await db.Templates.AsNoTracking().FirstOrDefaultAsync(t => t.Name == name, ct);
         return row is null ? (Default(name), false) : (new TemplateSource(row.Name, row.Subject, row.Html, row.Text), true);
+    }
+
+    /// <summary>
+    /// <see cref="FindAsync"/> for several names in one read (a dispatcher round's templates): a manager's saved
+    /// template takes effect from the next round on.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, TemplateSource>> FindManyAsync(ApprovalsDb db, IReadOnlyCollection<string> names, CancellationToken ct)
+    {
+        var saved = await db.Templates.AsNoTracking().Where(t => names.Contains(t.Name)).ToDictionaryAsync(t => t.Name, ct);
+        return names.Distinct().ToDictionary(n => n, n => saved.TryGetValue(n, out var row) ? new TemplateSource(row.Name, row.Subject, row.Html, row.Text) : Default(n));
     }
 
     /// <summary>The default of <paramref name="name"/>, or the generic one under that name.</summary>

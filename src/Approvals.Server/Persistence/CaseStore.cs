@@ -74,6 +74,48 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
         WriteWithoutDefinitionAsync(caseId, state => new Step(state, [new AuditRecorded(entry)]), ct, beforeSave);
 
     /// <summary>
+    /// Appends lines to the histories of several cases in one transaction (what a round of mail delivery records),
+    /// each line sealed as the next of its case's chain, in the order given; lines of a case that does not exist are
+    /// left out. <paramref name="beforeSave"/> may change other rows in the same transaction and runs even without
+    /// lines. After a lost race everything is read again and redone, as for a step.
+    /// </summary>
+    public async Task AppendAuditsAsync(IReadOnlyList<(Guid CaseId, AuditEntry Entry)> lines, CancellationToken ct, Action<ApprovalsDb>? beforeSave = null)
+    {
+        var caseIds = lines.Select(l => l.CaseId).Distinct().ToList();
+        for (var attempt = 1; ; attempt++)
+        {
+            db.ChangeTracker.Clear();
+            var now = clock.GetUtcNow();
+            foreach (var chunk in caseIds.Chunk(StepWriter.Chunk))
+            {
+                var loaded = await db.Cases.Where(c => chunk.Contains(c.Id))
+                    .Select(c => new Loaded { Case = c, Tail = db.Audit.Where(a => a.CaseId == c.Id && a.Seq == c.AuditCount).Select(a => a.Hash).FirstOrDefault() })
+                    .ToListAsync(ct);
+                foreach (var (row, tail) in loaded.Select(l => (l.Case, l.Tail)))
+                {
+                    // Only the history changes: the case's state is neither read nor rewritten, but its version moves
+                    // on like after any step, so a concurrent writer of the case retries on top of these lines.
+                    var chain = await AuditChain.TailAsync(db, row, ct, tail);
+                    foreach (var line in lines.Where(l => l.CaseId == row.Id)) db.Audit.Add(chain.Next(line.Entry));
+                    row.UpdatedAt = now;
+                    row.Version++;
+                }
+            }
+            try
+            {
+                beforeSave?.Invoke(db);
+                await db.SaveChangesAsync(ct);
+                return;
+            }
+            catch (Exception ex) when (attempt < MaxAttempts && IsLostRace(ex))
+            {
+                log.LogDebug("Appending to {Count} cases' histories lost a write race (attempt {Attempt}); retrying on fresh rows.", caseIds.Count, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), ct);
+            }
+        }
+    }
+
+    /// <summary>
     /// Fires every pending timer of the case that is due by now, in due order, as one step. Timers of one
     /// case that fall due together (a fork of waits, a stage's reminders) are then written by one
     /// transaction instead of racing each other for the case row.

@@ -164,6 +164,11 @@ public class OutboxRow
     public string DeliveredJson { get; set; } = "[]";
     public int Attempts { get; set; }
     public string? LastError { get; set; }
+    /// <summary>
+    /// The claim of the dispatcher round that holds the row until <see cref="NextAttemptAt"/> (its lease): a round
+    /// claims all its rows in one statement and reads back the ones that are its own.
+    /// </summary>
+    public Guid? LeaseId { get; set; }
 }
 
 /// <summary>

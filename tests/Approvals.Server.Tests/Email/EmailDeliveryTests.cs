@@ -220,6 +220,40 @@ public abstract class EmailDeliveryTests(StorageProvider provider) : IAsyncLifet
         Assert.Equal(expected, ids.Count);
         Assert.Equal(ids.Count, ids.Distinct().Count());
     }
+
+    [Fact]
+    public async Task RunOnce_ARoundOfManyMessages_SendsThemOverAFewConnections_AndEachCaseRecordsItsOwn()
+    {
+        _app = new EmailApp(provider, new Dictionary<string, string?>(_sink.Settings) { ["Email:Dispatch"] = "false", ["Email:DispatchConcurrency"] = "2" });
+        var ids = new List<string>();
+        for (var i = 0; i < 8; i++) ids.Add(await StartVettingAsync(_app, $"Round {i}"));
+        int expected;
+        await using (var scope = _app.Services.CreateAsyncScope())
+        {
+            var rows = await scope.ServiceProvider.GetRequiredService<ApprovalsDb>().Outbox.AsNoTracking().ToListAsync();
+            expected = rows.Sum(r => System.Text.Json.JsonSerializer.Deserialize<List<string>>(r.RecipientsJson)!.Count);
+            Assert.True(expected >= 8, $"{expected} messages queued");
+            Assert.Equal(rows.Count, await scope.ServiceProvider.GetRequiredService<OutboxDispatcher>().RunOnceAsync(CancellationToken.None));
+        }
+
+        // Every message of the round went out over the round's two connections, not one connection per message.
+        Assert.Equal(expected, _sink.Messages.Count);
+        Assert.Equal(expected, _sink.Messages.Select(m => m.MessageId).Distinct().Count());
+        Assert.InRange(_sink.Sessions, 1, 2);
+        foreach (var id in ids)
+        {
+            var caseId = Guid.Parse(id);
+            await using var scope = _app.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+            Assert.False(await db.Outbox.AnyAsync(o => o.CaseId == caseId && o.DispatchedAt == null));
+            var sentTo = await db.Audit.Where(a => a.CaseId == caseId && a.Action == EmailAuditActions.EmailSent).CountAsync();
+            var queuedFor = (await db.Outbox.Where(o => o.CaseId == caseId).Select(o => o.RecipientsJson).ToListAsync())
+                .Sum(r => System.Text.Json.JsonSerializer.Deserialize<List<string>>(r)!.Count);
+            Assert.Equal(queuedFor, sentTo);
+            var verdict = await VerifyAsync(_app, id);
+            Assert.True((bool)verdict["valid"]!, verdict.ToJsonString());
+        }
+    }
 }
 
 public sealed class EmailDeliveryTestsSqlite() : EmailDeliveryTests(StorageProvider.Sqlite);

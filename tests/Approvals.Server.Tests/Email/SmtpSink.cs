@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
+using Approvals.Testing;
 using MimeKit;
 using SmtpServer;
 using SmtpServer.Storage;
@@ -15,22 +14,15 @@ namespace Approvals.Server.Tests.Email;
 /// </summary>
 public sealed class SmtpSink : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
-    private readonly SmtpServer.SmtpServer _server;
-    private readonly Task _running;
     private readonly ConcurrentQueue<MimeMessage> _messages = new();
+    private readonly SmtpRelay _relay;
 
-    public SmtpSink()
-    {
-        Port = FreePort();
-        var options = new SmtpServerOptionsBuilder().ServerName("sink.test").Port(Port).Build();
-        var services = new SmtpServer.ComponentModel.ServiceProvider();
-        services.Add(new Store(_messages));
-        _server = new SmtpServer.SmtpServer(options, services);
-        _running = _server.StartAsync(_stop.Token);
-    }
+    public SmtpSink() => _relay = new SmtpRelay("sink.test", new Store(_messages));
 
-    public int Port { get; }
+    public int Port => _relay.Port;
+
+    /// <summary>SMTP connections the server opened to this sink so far.</summary>
+    public int Sessions => _relay.Sessions;
 
     public IReadOnlyList<MimeMessage> Messages => _messages.ToList();
 
@@ -54,26 +46,9 @@ public sealed class SmtpSink : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => SmtpRelay.FreePort();
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        try
-        {
-            await _running;
-        }
-        catch (OperationCanceledException)
-        {
-            // stopped
-        }
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => _relay.DisposeAsync();
 
     private sealed class Store(ConcurrentQueue<MimeMessage> messages) : MessageStore
     {
