@@ -60,10 +60,9 @@ public sealed class TaskMailActionsIssuer(IServiceScopeFactory scopes, TimeProvi
         if (wanted.Count == 0) return [];
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
-        var caseOf = new Dictionary<Guid, Guid>();
-        foreach (var chunk in wanted.Select(w => w.TaskId).Distinct().Chunk(StepWriter.Chunk))
-            foreach (var t in await db.Tasks.Where(t => chunk.Contains(t.Id)).Select(t => new { t.Id, t.CaseId }).ToListAsync(ct))
-                caseOf[t.Id] = t.CaseId;
+        var caseOf = (await StepWriter.ReadInChunksAsync(wanted.Select(w => w.TaskId).Distinct(),
+                chunk => db.Tasks.Where(t => chunk.Contains(t.Id)).Select(t => new { t.Id, t.CaseId }), ct))
+            .ToDictionary(t => t.Id, t => t.CaseId);
         var now = clock.GetUtcNow();
         var expires = now + options.Value.LinkLifetime;
         var baseUrl = app.Value.Base;

@@ -26,23 +26,18 @@ public sealed class MailModel(IOptions<AppOptions> app, IServiceProvider service
     public async Task<MailRound> LoadAsync(ApprovalsDb db, IReadOnlyList<MailToSend> messages, CancellationToken ct)
     {
         var emails = messages.SelectMany(m => m.Recipients).Select(r => r.ToLowerInvariant()).Distinct().ToList();
-        var names = new Dictionary<string, string?>();
-        foreach (var chunk in emails.Chunk(StepWriter.Chunk))
-            foreach (var u in await db.Users.AsNoTracking().Where(u => chunk.Contains(u.Email)).Select(u => new { u.Email, u.DisplayName }).ToListAsync(ct))
-                names[u.Email] = u.DisplayName;
-        var caseIds = messages.Select(m => m.Row.CaseId).OfType<Guid>().Distinct().ToList();
-        var cases = new Dictionary<Guid, CaseRow>();
-        foreach (var chunk in caseIds.Chunk(StepWriter.Chunk))
-            foreach (var c in await db.Cases.AsNoTracking().Where(c => chunk.Contains(c.Id)).Select(c => new CaseRow
-                     {
-                         Id = c.Id, Title = c.Title, WorkflowKey = c.WorkflowKey, Status = c.Status, Requester = c.Requester, DataJson = c.DataJson,
-                     }).ToListAsync(ct))
-                cases[c.Id] = c;
-        var taskIds = messages.Select(m => m.Row.TaskId).OfType<Guid>().Distinct().ToList();
-        var tasks = new Dictionary<Guid, TaskRow>();
-        foreach (var chunk in taskIds.Chunk(StepWriter.Chunk))
-            foreach (var t in await db.Tasks.AsNoTracking().Where(t => chunk.Contains(t.Id)).ToListAsync(ct))
-                tasks[t.Id] = t;
+        var names = (await StepWriter.ReadInChunksAsync(emails,
+                chunk => db.Users.AsNoTracking().Where(u => chunk.Contains(u.Email)).Select(u => new { u.Email, u.DisplayName }), ct))
+            .ToDictionary(u => u.Email, u => (string?)u.DisplayName);
+        var cases = (await StepWriter.ReadInChunksAsync(messages.Select(m => m.Row.CaseId).OfType<Guid>().Distinct(),
+                chunk => db.Cases.AsNoTracking().Where(c => chunk.Contains(c.Id)).Select(c => new CaseRow
+                {
+                    Id = c.Id, Title = c.Title, WorkflowKey = c.WorkflowKey, Status = c.Status, Requester = c.Requester, DataJson = c.DataJson,
+                }), ct))
+            .ToDictionary(c => c.Id);
+        var tasks = (await StepWriter.ReadInChunksAsync(messages.Select(m => m.Row.TaskId).OfType<Guid>().Distinct(),
+                chunk => db.Tasks.AsNoTracking().Where(t => chunk.Contains(t.Id)), ct))
+            .ToDictionary(t => t.Id);
 
         // Optional until the email-decision module is registered: without it the mail offers the task page only.
         var actions = services.GetService<ITaskMailActions>();

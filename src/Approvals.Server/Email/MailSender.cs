@@ -41,13 +41,6 @@ public sealed class MailSender(IOptions<EmailOptions> options, IConfiguration co
         return message;
     }
 
-    /// <summary>Sends one message on a connection of its own.</summary>
-    public async Task SendAsync(MimeMessage message, CancellationToken ct)
-    {
-        await using var session = OpenSession();
-        await session.SendAsync(message, ct);
-    }
-
     /// <summary>
     /// A run of messages over one SMTP connection, opened at the first message and closed when the session is
     /// disposed: a dispatcher round does not pay a connection, TLS handshake and login per message.

@@ -69,43 +69,38 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     /// Appends one line to a case's history outside any engine step (an email link that was refused), sealed like
     /// every other line. Returns false when the case does not exist.
     /// </summary>
-    /// <param name="beforeSave">May change other rows in the same transaction (the outbox row whose delivery this records).</param>
-    public Task<bool> AppendAuditAsync(Guid caseId, AuditEntry entry, CancellationToken ct, Action<ApprovalsDb>? beforeSave = null) =>
-        WriteWithoutDefinitionAsync(caseId, state => new Step(state, [new AuditRecorded(entry)]), ct, beforeSave);
+    public async Task<bool> AppendAuditAsync(Guid caseId, AuditEntry entry, CancellationToken ct) =>
+        await AppendAuditsAsync([(caseId, entry)], ct) > 0;
 
     /// <summary>
     /// Appends lines to the histories of several cases in one transaction (what a round of mail delivery records),
     /// each line sealed as the next of its case's chain, in the order given; lines of a case that does not exist are
     /// left out. <paramref name="beforeSave"/> may change other rows in the same transaction and runs even without
-    /// lines. After a lost race everything is read again and redone, as for a step.
+    /// lines. After a lost race everything is read again and redone, as for a step. Returns how many cases it wrote to.
     /// </summary>
-    public async Task AppendAuditsAsync(IReadOnlyList<(Guid CaseId, AuditEntry Entry)> lines, CancellationToken ct, Action<ApprovalsDb>? beforeSave = null)
+    public async Task<int> AppendAuditsAsync(IReadOnlyList<(Guid CaseId, AuditEntry Entry)> lines, CancellationToken ct, Action<ApprovalsDb>? beforeSave = null)
     {
         var caseIds = lines.Select(l => l.CaseId).Distinct().ToList();
         for (var attempt = 1; ; attempt++)
         {
             db.ChangeTracker.Clear();
             var now = clock.GetUtcNow();
-            foreach (var chunk in caseIds.Chunk(StepWriter.Chunk))
+            var loaded = await StepWriter.ReadInChunksAsync(caseIds, chunk => db.Cases.Where(c => chunk.Contains(c.Id))
+                .Select(c => new Loaded { Case = c, Tail = db.Audit.Where(a => a.CaseId == c.Id && a.Seq == c.AuditCount).Select(a => a.Hash).FirstOrDefault() }), ct);
+            foreach (var (row, tail) in loaded.Select(l => (l.Case, l.Tail)))
             {
-                var loaded = await db.Cases.Where(c => chunk.Contains(c.Id))
-                    .Select(c => new Loaded { Case = c, Tail = db.Audit.Where(a => a.CaseId == c.Id && a.Seq == c.AuditCount).Select(a => a.Hash).FirstOrDefault() })
-                    .ToListAsync(ct);
-                foreach (var (row, tail) in loaded.Select(l => (l.Case, l.Tail)))
-                {
-                    // Only the history changes: the case's state is neither read nor rewritten, but its version moves
-                    // on like after any step, so a concurrent writer of the case retries on top of these lines.
-                    var chain = await AuditChain.TailAsync(db, row, ct, tail);
-                    foreach (var line in lines.Where(l => l.CaseId == row.Id)) db.Audit.Add(chain.Next(line.Entry));
-                    row.UpdatedAt = now;
-                    row.Version++;
-                }
+                // Only the history changes: the case's state is neither read nor rewritten, but its version moves
+                // on like after any step, so a concurrent writer of the case retries on top of these lines.
+                var chain = await AuditChain.TailAsync(db, row, ct, tail);
+                foreach (var line in lines.Where(l => l.CaseId == row.Id)) db.Audit.Add(chain.Next(line.Entry));
+                row.UpdatedAt = now;
+                row.Version++;
             }
             try
             {
                 beforeSave?.Invoke(db);
                 await db.SaveChangesAsync(ct);
-                return;
+                return loaded.Count;
             }
             catch (Exception ex) when (attempt < MaxAttempts && IsLostRace(ex))
             {
@@ -152,8 +147,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     /// retrying on fresh state after a lost race. Returns false when the case is missing or <paramref name="build"/>
     /// has nothing to write.
     /// </summary>
-    private async Task<bool> WriteWithoutDefinitionAsync(Guid caseId, Func<CaseState, Step?> build, CancellationToken ct,
-        Action<ApprovalsDb>? beforeSave = null)
+    private async Task<bool> WriteWithoutDefinitionAsync(Guid caseId, Func<CaseState, Step?> build, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -165,7 +159,6 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
             try
             {
                 await StepWriter.WriteAsync(db, row, null, state, step, clock.GetUtcNow(), ct, tail);
-                beforeSave?.Invoke(db);
                 await db.SaveChangesAsync(ct);
                 return true;
             }

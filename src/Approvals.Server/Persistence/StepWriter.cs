@@ -21,6 +21,14 @@ public static class StepWriter
     /// </summary>
     public const int Chunk = 500;
 
+    /// <summary>The rows <paramref name="query"/> finds for <paramref name="keys"/>, read <see cref="Chunk"/> keys per query.</summary>
+    public static async Task<List<T>> ReadInChunksAsync<TKey, T>(IEnumerable<TKey> keys, Func<TKey[], IQueryable<T>> query, CancellationToken ct)
+    {
+        var rows = new List<T>();
+        foreach (var chunk in keys.Chunk(Chunk)) rows.AddRange(await query(chunk).ToListAsync(ct));
+        return rows;
+    }
+
     /// <param name="definition">Gives tasks their activity names; null when it cannot be loaded (a timer marked failed).</param>
     /// <param name="before">
     /// The state the step started from (null for a new case). The task and timer rows a step changes are then
@@ -55,9 +63,8 @@ public static class StepWriter
             if (before?.FindTask(id) is { } was) tasks[id] = AttachAsItWas(db, row.Id, was, definition);
             else unknownTasks.Add(id);
         }
-        foreach (var chunk in unknownTasks.Chunk(Chunk))
-            foreach (var t in await db.Tasks.Include(t => t.Candidates).Where(t => chunk.Contains(t.Id)).ToListAsync(ct))
-                tasks[t.Id] = t;
+        foreach (var t in await ReadInChunksAsync(unknownTasks, chunk => db.Tasks.Include(t => t.Candidates).Where(t => chunk.Contains(t.Id)), ct))
+            tasks[t.Id] = t;
         var timers = new Dictionary<Guid, TimerRow>();
         foreach (var id in changedTimerIds) timers[id] = AttachTimer(db, row.Id, id);
         var chain = await AuditChain.TailAsync(db, row, ct, auditTail);
