@@ -31,7 +31,8 @@ public static class StorageSetup
         // Pooled contexts: a request reuses a context instead of building one and its services (issue 9).
         services.AddDbContextPool<SqliteApprovalsDb>((sp, o) =>
             Quiet(o.UseSqlite(SqliteConnection(ConnectionString(sp))).AddInterceptors(new SqliteBusyTimeout())));
-        services.AddDbContextPool<PostgresApprovalsDb>((sp, o) => Quiet(o.UseNpgsql(TunedNpgsql(ConnectionString(sp)))));
+        services.AddDbContextPool<PostgresApprovalsDb>((sp, o) =>
+            Quiet(o.UseNpgsql(TunedNpgsql(ConnectionString(sp))).AddInterceptors(GenericPlanInterceptor.Instance)));
         services.AddScoped<ApprovalsDb>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.Store switch
         {
             StoreProvider.PostgreSql => sp.GetRequiredService<PostgresApprovalsDb>(),

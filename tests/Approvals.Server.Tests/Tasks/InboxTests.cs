@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Approvals.Server.Features.Tasks;
 using Approvals.Server.Persistence;
 using Approvals.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Approvals.Server.Tests.Tasks;
@@ -15,20 +16,20 @@ namespace Approvals.Server.Tests.Tasks;
 /// </summary>
 public abstract class InboxTests(StorageProvider provider) : IAsyncLifetime
 {
-    private const string Me = "intake.officer1@example.org";
+    protected const string Me = "intake.officer1@example.org";
     private const string MyGroup = "intake-officers";
-    private readonly ApprovalsAppFactory _app = new(provider);
+    protected ApprovalsAppFactory App { get; } = new(provider);
     private readonly List<(TaskRow Task, string Requester, string? Offer)> _seeded = [];
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async Task DisposeAsync() => await App.DisposeAsync();
 
     /// <summary>
     /// Enough tasks offered to the group that the inbox walks the unassigned tasks in order (more candidate rows
     /// than <see cref="InboxReads.LookupUpTo"/>), and a last page where the walk falls back to a lookup.
     /// </summary>
-    private async Task SeedAsync(int offeredToGroup)
+    protected async Task SeedAsync(int offeredToGroup)
     {
         var start = new DateTimeOffset(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
         var random = new Random(9);
@@ -54,7 +55,7 @@ public abstract class InboxTests(StorageProvider provider) : IAsyncLifetime
         for (var i = 0; i < 30; i++) Add(n++, null, null, null, statuses[i % statuses.Length]); // nobody named: admins
         for (var i = 0; i < 20; i++) Add(n++, "someone.else@example.org", null, "group:" + MyGroup, "Open"); // claimed
 
-        await using var scope = _app.Services.CreateAsyncScope();
+        await using var scope = App.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
         foreach (var (task, requester, offer) in _seeded)
         {
@@ -99,7 +100,7 @@ public abstract class InboxTests(StorageProvider provider) : IAsyncLifetime
     public async Task ListTasks_GroupDirectAndDecidedMixed_PagesFollowTheOneOrder()
     {
         await SeedAsync(offeredToGroup: InboxReads.LookupUpTo + 100);
-        var me = await _app.ClientAsync(Me);
+        var me = await App.ClientAsync(Me);
 
         Assert.Equal(Expected(Me, [MyGroup], admin: false, "Open"), await Walk(me, "/api/tasks?status=Open", limit: 23));
         Assert.Equal(Expected(Me, [MyGroup], admin: false, null), await Walk(me, "/api/tasks", limit: 50));
@@ -111,7 +112,7 @@ public abstract class InboxTests(StorageProvider provider) : IAsyncLifetime
     public async Task ListTasks_FewOffered_LookedUpInTheSameOrder()
     {
         await SeedAsync(offeredToGroup: 25);
-        var me = await _app.ClientAsync(Me);
+        var me = await App.ClientAsync(Me);
 
         Assert.Equal(Expected(Me, [MyGroup], admin: false, "Open"), await Walk(me, "/api/tasks?status=Open", limit: 4));
         Assert.Equal(Expected(Me, [MyGroup], admin: false, null), await Walk(me, "/api/tasks", limit: 11));
@@ -121,7 +122,7 @@ public abstract class InboxTests(StorageProvider provider) : IAsyncLifetime
     public async Task ListTasks_Admin_AlsoSeesUnassignedTasksWithoutCandidates()
     {
         await SeedAsync(offeredToGroup: 25);
-        var admin = await _app.ClientAsync("admin@example.org", "admin1234");
+        var admin = await App.ClientAsync("admin@example.org", "admin1234");
 
         var open = await Walk(admin, "/api/tasks?status=Open", limit: 6);
 
@@ -133,7 +134,7 @@ public abstract class InboxTests(StorageProvider provider) : IAsyncLifetime
     public async Task ListTasks_OwnCase_NeverListed()
     {
         await SeedAsync(offeredToGroup: InboxReads.LookupUpTo + 100);
-        var me = await _app.ClientAsync(Me);
+        var me = await App.ClientAsync(Me);
 
         var all = await Walk(me, "/api/tasks", limit: 200);
 
@@ -145,4 +146,34 @@ public abstract class InboxTests(StorageProvider provider) : IAsyncLifetime
 
 public sealed class InboxSqliteTests() : InboxTests(StorageProvider.Sqlite);
 
-public sealed class InboxPostgreSqlTests() : InboxTests(StorageProvider.PostgreSql);
+public sealed class InboxPostgreSqlTests() : InboxTests(StorageProvider.PostgreSql)
+{
+    private sealed record Plans(long Generic, long Custom);
+
+    /// <summary>
+    /// The inbox statement runs on the plan PostgreSQL made once for the connection (re-planning its branches cost
+    /// more than running them), and the setting that asks for it never outlives the statement: the next statement
+    /// on the same pooled connection plans as PostgreSQL would on its own.
+    /// </summary>
+    [Fact]
+    public async Task InboxStatement_RunsOnOneGenericPlan_AndLeavesTheConnectionsSettingAsItWas()
+    {
+        await SeedAsync(offeredToGroup: 25);
+        await using var scope = App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+        await db.Database.OpenConnectionAsync();
+        var shape = new InboxShape(Statuses: 1, InboxCursor.None, Admin: false, NullsLast: true);
+
+        // Npgsql prepares a statement on its fifth use; every run after that is counted by PostgreSQL.
+        for (var i = 0; i < 8; i++)
+            Assert.Equal(5, (await InboxQuery.ReadAsync(db, shape, new InboxArgs { Me = Me, Take = 5, Status0 = "Open" }, default)).Count);
+
+        var plans = await db.Database.SqlQueryRaw<Plans>(
+            """select generic_plans as "Generic", custom_plans as "Custom" from pg_prepared_statements where position('-- generic plan' in statement) > 0""")
+            .ToListAsync();
+        var plan = Assert.Single(plans);
+        Assert.True(plan.Generic >= 3, $"generic plans: {plan.Generic}");
+        Assert.Equal(0, plan.Custom);
+        Assert.Equal("auto", await db.Database.SqlQueryRaw<string>("""select current_setting('plan_cache_mode') as "Value" """).SingleAsync());
+    }
+}

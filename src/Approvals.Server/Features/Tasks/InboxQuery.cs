@@ -41,11 +41,11 @@ internal sealed class InboxArgs
             query.Expression, Expression.Field(Expression.Constant(this), nameof(Take))));
 }
 
-/// <summary>A task of an inbox page, with its case and its candidates.</summary>
+/// <summary>A task of an inbox page, with its case's summary (not its state: a page never shows it) and its candidates.</summary>
 internal sealed class InboxRow
 {
     public TaskRow Task { get; init; } = null!;
-    public CaseRow? Case { get; init; }
+    public Cases.CaseSummary? Case { get; init; }
     public List<TaskCandidateRow> Candidates { get; init; } = [];
 }
 
@@ -73,22 +73,9 @@ internal static class InboxQuery
         // cut at a page, gated by subqueries that run first), and planning its dozen branches costs more than running
         // them: with 10 closed cases per open one, re-planning took most of PostgreSQL's time (docs/performance.md).
         // The plan made once per connection is used instead, for this statement only.
-        var generic = db.Database.IsNpgsql();
-        if (generic) await db.Database.OpenConnectionAsync(ct);
-        try
-        {
-            if (generic) await db.Database.ExecuteSqlRawAsync("SET plan_cache_mode = force_generic_plan", ct);
-            await foreach (var row in compiled(db, a.Me, a.Take, a.Created, a.Due, a.Id, a.Status0, a.Status1, a.Status2).WithCancellation(ct))
-                rows.Add(row);
-        }
-        finally
-        {
-            if (generic)
-            {
-                await db.Database.ExecuteSqlRawAsync("RESET plan_cache_mode", CancellationToken.None);
-                await db.Database.CloseConnectionAsync();
-            }
-        }
+        // The setting and its reset travel with the statement, in one round trip (GenericPlanInterceptor).
+        await foreach (var row in compiled(db, a.Me, a.Take, a.Created, a.Due, a.Id, a.Status0, a.Status1, a.Status2).WithCancellation(ct))
+            rows.Add(row);
         return rows;
     }
 
@@ -99,11 +86,17 @@ internal static class InboxQuery
         var union = InboxReads.Regions(db.Tasks.AsNoTracking(), shape, a)
             .SelectMany(region => reads.Branches(region, shape.Admin))
             .Aggregate((all, branch) => all.Union(branch));
-        return
+        var page =
             from t in a.Page(union.OrderBy(t => t.DueAt == null).ThenBy(t => t.DueAt).ThenBy(t => t.CreatedAt).ThenBy(t => t.Id))
             join c in db.Cases.AsNoTracking() on t.CaseId equals c.Id into cases
             from c in cases.DefaultIfEmpty()
-            select new InboxRow { Task = t, Case = c, Candidates = t.Candidates.ToList() };
+            select new InboxRow
+            {
+                Task = t,
+                Case = c == null ? null : new Cases.CaseSummary(c.Id, c.WorkflowKey, c.WorkflowVersion, c.Title, c.Status, c.Requester, c.Outcome),
+                Candidates = t.Candidates.ToList(),
+            };
+        return page.TagWith(GenericPlanInterceptor.Tag);
     }
 
     private static Compiled Compile(ApprovalsDb db, InboxShape shape)

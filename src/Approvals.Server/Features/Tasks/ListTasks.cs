@@ -53,7 +53,7 @@ public static class ListTasks
             var more = rows.Count > q.Limit;
             if (more) rows.RemoveAt(rows.Count - 1);
             foreach (var p in rows) p.Task.Candidates = p.Candidates;
-            var items = rows.Select(p => TaskView.From(p.Task, p.Case is { } c ? CaseSummary.From(c) : null)).ToList();
+            var items = rows.Select(p => TaskView.From(p.Task, p.Case)).ToList();
             var last = rows.LastOrDefault()?.Task;
             var next = more && last is not null
                 ? Paging.Encode("tasks", new TaskCursor(last.DueAt?.UtcTicks, last.CreatedAt.UtcTicks, last.Id))
