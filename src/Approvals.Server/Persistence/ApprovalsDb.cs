@@ -121,7 +121,10 @@ public class ApprovalsDb(DbContextOptions options) : DbContext(options)
             e.ToTable("Outbox");
             e.HasKey(x => x.Id);
             e.HasIndex(x => x.DispatchedAt);
-            e.HasIndex(x => new { x.DispatchedAt, x.FailedAt, x.NextAttemptAt });
+            // The messages still to send, oldest first: the dispatcher reads a round in this order and stops at the
+            // round's size. Over (DispatchedAt, FailedAt, NextAttemptAt) it sorted every waiting message for each
+            // round, 1.5-2.6 ms with a few thousand waiting (issue 9).
+            e.HasIndex(x => x.CreatedAt).HasDatabaseName("IX_Outbox_Waiting").HasFilter("\"DispatchedAt\" IS NULL AND \"FailedAt\" IS NULL");
         });
         b.Entity<TemplateRow>(e =>
         {

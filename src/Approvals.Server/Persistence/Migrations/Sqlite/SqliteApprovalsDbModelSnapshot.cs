@@ -362,9 +362,11 @@ namespace Approvals.Server.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DispatchedAt");
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("IX_Outbox_Waiting")
+                        .HasFilter("\"DispatchedAt\" IS NULL AND \"FailedAt\" IS NULL");
 
-                    b.HasIndex("DispatchedAt", "FailedAt", "NextAttemptAt");
+                    b.HasIndex("DispatchedAt");
 
                     b.ToTable("Outbox", (string)null);
                 });
