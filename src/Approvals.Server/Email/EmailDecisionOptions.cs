@@ -30,7 +30,7 @@ public sealed class EmailDecisionOptions : IValidatableObject
 }
 
 /// <summary>
-/// <c>Email__Inbound__Secret</c>, <c>__AuthServId</c>, <c>__MaxBytes</c>: how replies are accepted. The transports'
+/// <c>Email__Inbound__Secret</c>, <c>__AuthServId</c>, <c>__MaxBytes</c>, <c>__MaxRefusalsPerHour</c>: how replies are accepted. The transports'
 /// own settings (SMTP port, IMAP) are bound by the transports.
 /// </summary>
 public sealed class InboundMailOptions
@@ -50,4 +50,11 @@ public sealed class InboundMailOptions
     /// <summary>The largest raw message read; anything longer is refused unread.</summary>
     [Range(1_024, 100L * 1024 * 1024, ErrorMessage = "Email:Inbound:MaxBytes must be between 1 KB and 100 MB.")]
     public long MaxBytes { get; set; } = 10L * 1024 * 1024;
+
+    /// <summary>
+    /// The most refused replies one person is told of in an hour; past it, refusals are still recorded (the message,
+    /// the case's history) but not answered. 0: never answered.
+    /// </summary>
+    [Range(0, 1_000, ErrorMessage = "Email:Inbound:MaxRefusalsPerHour must be between 0 and 1000.")]
+    public int MaxRefusalsPerHour { get; set; } = 20;
 }

@@ -78,12 +78,16 @@ public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecis
         var claimed = await db.InboundMessages.FirstAsync(m => m.MessageId == messageId, ct);
         claimed.Outcome = outcome == "decided" ? outcome : reason ?? outcome;
         claimed.TaskId = token?.TaskId;
-        if (reason is not null && await RecipientAsync(db, token, from, reason, ct) is { } to)
-            db.Outbox.Add(RefusalMail(db, token, to, reason, decision, messageId));
+        var to = reason is null ? null : await RecipientAsync(db, token, from, reason, ct);
+        var answered = to is not null && await MayAnswerAsync(db, to, ct);
+        if (answered) db.Outbox.Add(RefusalMail(db, token, to!, reason!, decision, messageId));
+        else if (to is not null)
+            log.LogWarning("Inbound mail: {Reason} not answered, {To} had {Max} refusals in the last hour (Email:Inbound:MaxRefusalsPerHour)",
+                reason, to, inbound.Value.MaxRefusalsPerHour);
         await db.SaveChangesAsync(ct);
         if (reason is not null && token is not null)
             await decider.NoteAsync(token.CaseId, token.TaskId, EmailDecisionAudit.ReplyRefused, token.Person, reason, Via,
-                new JsonObject { ["from"] = Bounded(from), ["messageId"] = Bounded(messageId) }, ct);
+                new JsonObject { ["from"] = Bounded(from), ["messageId"] = Bounded(messageId), ["answered"] = answered }, ct);
         log.LogInformation("Inbound mail via {Source}: {Outcome} ({Reason})", source, outcome, reason ?? "-");
         return new InboundResult(outcome, reason is null ? text.ReplyDecided : text.ReplySentence(reason));
     }
@@ -125,6 +129,22 @@ public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecis
         if (token is not null) return token.Person;
         if (reason != EmailRefusals.UnknownToken || from is null) return null;
         return await db.Users.AsNoTracking().AnyAsync(u => u.Email == from && !u.Disabled, ct) ? from : null;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="to"/> may hear of one more refused reply: a flood of forged replies (a new Message-ID
+    /// each) would otherwise become a flood of real mail to a real person. Counted over the outbox's refusals of the
+    /// last hour (a partial index holds only those); two replies refused at the same instant may both pass.
+    /// </summary>
+    private async Task<bool> MayAnswerAsync(ApprovalsDb db, string to, CancellationToken ct)
+    {
+        var max = inbound.Value.MaxRefusalsPerHour;
+        if (max == 0) return false;
+        var since = clock.GetUtcNow().AddHours(-1);
+        var recipients = JsonSerializer.Serialize(new[] { to });
+        return await db.Outbox.AsNoTracking()
+            .Where(o => o.Event == RefusedEvent && o.CreatedAt > since && o.RecipientsJson == recipients)
+            .Take(max).CountAsync(ct) < max;
     }
 
     private OutboxRow RefusalMail(ApprovalsDb db, EmailTokenRow? token, string to, string reason, Decision? decision, string messageId)

@@ -124,7 +124,9 @@ public class ApprovalsDb(DbContextOptions options) : DbContext(options)
             // The messages still to send, oldest first: the dispatcher reads a round in this order and stops at the
             // round's size. Over (DispatchedAt, FailedAt, NextAttemptAt) it sorted every waiting message for each
             // round, 1.5-2.6 ms with a few thousand waiting (issue 9).
-            e.HasIndex(x => x.CreatedAt).HasDatabaseName("IX_Outbox_Waiting").HasFilter("\"DispatchedAt\" IS NULL AND \"FailedAt\" IS NULL");
+            e.HasIndex(x => x.CreatedAt, "IX_Outbox_Waiting").HasFilter("\"DispatchedAt\" IS NULL AND \"FailedAt\" IS NULL");
+            // Refusals of inbound replies, counted per recipient before another is queued (InboundMail); only those rows.
+            e.HasIndex(x => x.CreatedAt, "IX_Outbox_Refusals").HasFilter("\"Event\" = 'ReplyRefused'");
         });
         b.Entity<TemplateRow>(e =>
         {

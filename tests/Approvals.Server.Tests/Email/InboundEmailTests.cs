@@ -3,7 +3,11 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Approvals.Server.Email;
+using Approvals.Server.Persistence;
 using Approvals.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using static Approvals.Server.Tests.Email.EmailCases;
 
 namespace Approvals.Server.Tests.Email;
@@ -197,6 +201,22 @@ public abstract class InboundEmailTests(EmailAppFactory app)
         var answers = await RefusalMailAsync(app, null);
         Assert.Contains(answers, o => o.RecipientsJson.Contains(Officer, StringComparison.Ordinal));
         Assert.DoesNotContain(answers, o => o.RecipientsJson.Contains("stranger@", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Post_FloodOfForgedReplies_EachRecordedButOnlyTheHourlyNumberAnswered()
+    {
+        const string Flooded = "records.officer@example.org"; // a known user no other test here writes as
+        var forged = EmailAppFactory.ReplyPattern.Replace("{token}", new string('B', 43), StringComparison.Ordinal);
+
+        for (var i = 0; i < 23; i++)
+            Assert.Equal("ignored", await OutcomeAsync(await SendAsync(Mime(Flooded, forged, "Approve\r\n"))));
+
+        var answers = (await RefusalMailAsync(app, null)).Count(o => o.RecipientsJson.Contains(Flooded, StringComparison.Ordinal));
+        Assert.Equal(new InboundMailOptions().MaxRefusalsPerHour, answers);
+        await using var scope = app.Services.CreateAsyncScope();
+        var recorded = await scope.ServiceProvider.GetRequiredService<ApprovalsDb>().InboundMessages.CountAsync(m => m.From == Flooded);
+        Assert.Equal(23, recorded);
     }
 
     [Fact]

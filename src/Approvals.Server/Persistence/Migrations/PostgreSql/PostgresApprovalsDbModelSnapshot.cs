@@ -370,11 +370,13 @@ namespace Approvals.Server.Persistence.Migrations.PostgreSql
 
                     b.HasKey("Id");
 
-                    b.HasIndex("CreatedAt")
-                        .HasDatabaseName("IX_Outbox_Waiting")
-                        .HasFilter("\"DispatchedAt\" IS NULL AND \"FailedAt\" IS NULL");
-
                     b.HasIndex("DispatchedAt");
+
+                    b.HasIndex(new[] { "CreatedAt" }, "IX_Outbox_Refusals")
+                        .HasFilter("\"Event\" = 'ReplyRefused'");
+
+                    b.HasIndex(new[] { "CreatedAt" }, "IX_Outbox_Waiting")
+                        .HasFilter("\"DispatchedAt\" IS NULL AND \"FailedAt\" IS NULL");
 
                     b.ToTable("Outbox", (string)null);
                 });
