@@ -20,6 +20,7 @@ using Approvals.Server.Persistence;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
+ShippedSettings.AddTo(builder);
 
 // http://localhost:5080 unless ASPNETCORE_URLS, --urls, the *_HTTP_PORTS settings or Kestrel endpoints say otherwise.
 // (A "urls" key in appsettings.json would override ASPNETCORE_URLS, so the default is applied here instead.)
