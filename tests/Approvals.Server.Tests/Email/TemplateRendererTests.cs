@@ -4,7 +4,16 @@ using Approvals.Server.Email;
 
 namespace Approvals.Server.Tests.Email;
 
+/// <summary>
+/// Runs alone: two tests here time how soon the renderer stops a runaway template, and on a two-core machine the
+/// suite's other classes running beside them (servers starting, PostgreSQL) once made a 500 ms deadline take 3.2 s
+/// to be noticed. What they time is the renderer, not its neighbours.
+/// </summary>
+[CollectionDefinition(nameof(TemplateRendererTests), DisableParallelization = true)]
+public sealed class TemplateRendererRunsAlone;
+
 /// <summary>The sandbox and the escaping, one row per behaviour a manager or an attacker would notice.</summary>
+[Collection(nameof(TemplateRendererTests))]
 public sealed class TemplateRendererTests
 {
     private static JsonObject Model() => new()
