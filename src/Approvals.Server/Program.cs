@@ -73,6 +73,7 @@ builder.Services.AddApprovalsOpenApi();
 builder.Services.WithoutContentTypeRouting();
 
 var app = builder.Build();
+ShippedSettings.UseShippedWebRoot(app);
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -8,7 +8,8 @@ namespace Approvals.Server.Hosting;
 /// working directory. A server started from anywhere else (a service manager, a container whose working directory is
 /// not the app's, the benchmark) found none and lost its defaults: EF Core then logged every statement it ran, the
 /// inbox's 12 KB text included, at Information. When the content root has no such file, the one beside the dll is
-/// read in its place, below the environment and the command line as ever.
+/// read in its place, below the environment and the command line as ever. The browser app (<c>wwwroot</c>, beside the
+/// dll in a published server) is found the same way.
 /// </summary>
 internal static class ShippedSettings
 {
@@ -25,5 +26,22 @@ internal static class ShippedSettings
             if (at < 0) continue; // not a source of this host: nothing to stand in for
             sources.Insert(at + 1, new JsonConfigurationSource { Path = name, Optional = true, FileProvider = new PhysicalFileProvider(shipped) });
         }
+    }
+
+    /// <summary>
+    /// The web root follows the content root, so a published server started from another working directory served no
+    /// browser app ("The WebRootPath was not found"). When neither <c>--webroot</c> nor <c>ASPNETCORE_WEBROOT</c> names
+    /// one and the content root has no <c>wwwroot</c>, the one shipped beside the dll is served. Must run before the
+    /// static files middleware and the app's fallback read the environment's file provider.
+    /// </summary>
+    public static void UseShippedWebRoot(WebApplication app)
+    {
+        if (!string.IsNullOrEmpty(app.Configuration[WebHostDefaults.WebRootKey])) return;
+        var env = app.Environment;
+        if (env.WebRootPath is { Length: > 0 } current && Directory.Exists(current)) return;
+        var shipped = Path.Combine(Path.GetFullPath(AppContext.BaseDirectory), "wwwroot");
+        if (!Directory.Exists(shipped)) return;
+        env.WebRootPath = shipped;
+        env.WebRootFileProvider = new PhysicalFileProvider(shipped);
     }
 }
