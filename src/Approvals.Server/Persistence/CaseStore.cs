@@ -81,9 +81,8 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     public async Task<int> AppendAuditsAsync(IReadOnlyList<(Guid CaseId, AuditEntry Entry)> lines, CancellationToken ct, Action<ApprovalsDb>? beforeSave = null)
     {
         var caseIds = lines.Select(l => l.CaseId).Distinct().ToList();
-        for (var attempt = 1; ; attempt++)
+        return await UntilNoLostRaceAsync(db, async _ =>
         {
-            db.ChangeTracker.Clear();
             var now = clock.GetUtcNow();
             var loaded = await StepWriter.ReadInChunksAsync(caseIds, chunk => db.Cases.Where(c => chunk.Contains(c.Id))
                 .Select(c => new Loaded { Case = c, Tail = db.Audit.Where(a => a.CaseId == c.Id && a.Seq == c.AuditCount).Select(a => a.Hash).FirstOrDefault() }), ct);
@@ -96,18 +95,10 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
                 row.UpdatedAt = now;
                 row.Version++;
             }
-            try
-            {
-                beforeSave?.Invoke(db);
-                await db.SaveChangesAsync(ct);
-                return loaded.Count;
-            }
-            catch (Exception ex) when (attempt < MaxAttempts && IsLostRace(ex))
-            {
-                log.LogDebug("Appending to {Count} cases' histories lost a write race (attempt {Attempt}); retrying on fresh rows.", caseIds.Count, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), ct);
-            }
-        }
+            beforeSave?.Invoke(db);
+            await db.SaveChangesAsync(ct);
+            return loaded.Count;
+        }, ct, attempt => log.LogDebug("Appending to {Count} cases' histories lost a write race (attempt {Attempt}); retrying on fresh rows.", caseIds.Count, attempt));
     }
 
     /// <summary>
@@ -147,27 +138,17 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     /// retrying on fresh state after a lost race. Returns false when the case is missing or <paramref name="build"/>
     /// has nothing to write.
     /// </summary>
-    private async Task<bool> WriteWithoutDefinitionAsync(Guid caseId, Func<CaseState, Step?> build, CancellationToken ct)
-    {
-        for (var attempt = 1; ; attempt++)
+    private Task<bool> WriteWithoutDefinitionAsync(Guid caseId, Func<CaseState, Step?> build, CancellationToken ct) =>
+        UntilNoLostRaceAsync(db, async _ =>
         {
-            db.ChangeTracker.Clear();
             var loaded = await LoadAsync(caseId, byTask: false, ct);
             if (loaded is not var (row, tail)) return false;
             var state = CaseStateJson.Deserialize(row.StateJson);
             if (build(state) is not { } step) return false;
-            try
-            {
-                await StepWriter.WriteAsync(db, row, null, state, step, clock.GetUtcNow(), ct, tail);
-                await db.SaveChangesAsync(ct);
-                return true;
-            }
-            catch (Exception ex) when (attempt < MaxAttempts && IsLostRace(ex))
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), ct);
-            }
-        }
-    }
+            await StepWriter.WriteAsync(db, row, null, state, step, clock.GetUtcNow(), ct, tail);
+            await db.SaveChangesAsync(ct);
+            return true;
+        }, ct);
 
     /// <summary>
     /// The case row (tracked) and the seal of its last audit row, in one query: a step then needs no other read
@@ -212,9 +193,8 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
         Func<CaseRow, PublishedWorkflow, CaseState, DirectorySnapshot, CalendarSet, Step> decide,
         CancellationToken ct, Action<CaseRow, Step, PublishedWorkflow>? beforeSave = null)
     {
-        for (var attempt = 1; ; attempt++)
+        return await UntilNoLostRaceAsync<(CaseRow Row, Step Step)?>(db, async _ =>
         {
-            db.ChangeTracker.Clear();
             var loaded = await LoadAsync(id, byTask, ct);
             if (loaded is not var (row, tail)) return null;
             var workflow = await catalog.VersionAsync(db, row.WorkflowKey, row.WorkflowVersion, ct)
@@ -223,20 +203,33 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
             var (directory, calendars) = await directories.GetAsync(db, ct);
             var step = decide(row, workflow, state, directory, calendars); // throws EngineRefusal: nothing written
             if (step.Effects.Count == 0) return (row, step);
+            await StepWriter.WriteAsync(db, row, workflow.Definition, state, step, clock.GetUtcNow(), ct, tail);
+            beforeSave?.Invoke(row, step, workflow);
+            await db.SaveChangesAsync(ct);
+            await ScheduleTimersAsync(row.Id, step, ct);
+            Email.OutboxNudge.After(db, step);
+            return (row, step);
+        }, ct, attempt => log.LogDebug("Case of {Id}: lost a write race (attempt {Attempt}); retrying on fresh state.", id, attempt));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/> until it does not lose a write race (someone else changed a row it read between
+    /// its read and its write: see <see cref="IsLostRace"/>), at most <see cref="MaxAttempts"/> times: each time on a
+    /// cleared change tracker, so it reads fresh rows, after a short random pause that grows with the attempts.
+    /// </summary>
+    internal static async Task<T> UntilNoLostRaceAsync<T>(ApprovalsDb db, Func<int, Task<T>> attempt, CancellationToken ct, Action<int>? lost = null)
+    {
+        for (var n = 1; ; n++)
+        {
+            db.ChangeTracker.Clear();
             try
             {
-                await StepWriter.WriteAsync(db, row, workflow.Definition, state, step, clock.GetUtcNow(), ct, tail);
-                beforeSave?.Invoke(row, step, workflow);
-                await db.SaveChangesAsync(ct);
-                await ScheduleTimersAsync(row.Id, step, ct);
-                Email.OutboxNudge.After(db, step);
-                return (row, step);
+                return await attempt(n);
             }
-            catch (Exception ex) when (attempt < MaxAttempts && IsLostRace(ex))
+            catch (Exception ex) when (n < MaxAttempts && IsLostRace(ex))
             {
-                // Someone else changed this case between our read and our write: read again and redo.
-                log.LogDebug("Case of {Id}: lost a write race (attempt {Attempt}); retrying on fresh state.", id, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), ct);
+                lost?.Invoke(n);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * n)), ct);
             }
         }
     }

@@ -13,8 +13,6 @@ namespace Approvals.Server.Features.Cases;
 /// </summary>
 public sealed class CaseMigrator(ApprovalsDb db, WorkflowCatalog catalog, TimeProvider clock)
 {
-    private const int MaxAttempts = 12;
-
     public sealed record Outcome(CaseRow Row, IReadOnlyList<MigrationProblem> Problems)
     {
         public bool Ok => Problems.Count == 0;
@@ -23,9 +21,9 @@ public sealed class CaseMigrator(ApprovalsDb db, WorkflowCatalog catalog, TimePr
     public async Task<Outcome> MigrateAsync(Guid caseId, int toVersion, IReadOnlyDictionary<string, string> activityMap, string actor,
         bool dryRun, CancellationToken ct)
     {
-        for (var attempt = 1; ; attempt++)
+        // A step of this case that gets in between makes the write lose its race: checked again against the fresh state.
+        return await CaseStore.UntilNoLostRaceAsync(db, async _ =>
         {
-            db.ChangeTracker.Clear();
             var row = await db.Cases.FirstOrDefaultAsync(c => c.Id == caseId, ct)
                 ?? throw new EngineRefusal(RefusalKind.NotFound, $"There is no case {caseId}.");
             if (row.WorkflowVersion == toVersion)
@@ -36,23 +34,15 @@ public sealed class CaseMigrator(ApprovalsDb db, WorkflowCatalog catalog, TimePr
             var before = CaseStateJson.Deserialize(row.StateJson);
             var (step, problems) = CaseMigration.Migrate(target.Definition, before, activityMap, row.WorkflowVersion, toVersion, actor, now);
             if (step is null || dryRun) return new Outcome(row, problems);
-            try
-            {
-                await StepWriter.WriteAsync(db, row, target.Definition, before, step, now, ct);
-                row.WorkflowVersion = toVersion;
-                // Timer rows name their activity too (the state is the truth for firing; the rows are what people list).
-                var pending = nameof(TimerStatus.Pending);
-                foreach (var timer in await db.Timers.Where(t => t.CaseId == caseId && t.Status == pending).ToListAsync(ct))
-                    if (activityMap.TryGetValue(timer.ActivityId, out var renamed)) timer.ActivityId = renamed;
-                await db.SaveChangesAsync(ct);
-                return new Outcome(row, []);
-            }
-            catch (Exception ex) when (attempt < MaxAttempts && CaseStore.IsLostRace(ex))
-            {
-                // A step of this case got in between: check again against its fresh state.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), ct);
-            }
-        }
+            await StepWriter.WriteAsync(db, row, target.Definition, before, step, now, ct);
+            row.WorkflowVersion = toVersion;
+            // Timer rows name their activity too (the state is the truth for firing; the rows are what people list).
+            var pending = nameof(TimerStatus.Pending);
+            foreach (var timer in await db.Timers.Where(t => t.CaseId == caseId && t.Status == pending).ToListAsync(ct))
+                if (activityMap.TryGetValue(timer.ActivityId, out var renamed)) timer.ActivityId = renamed;
+            await db.SaveChangesAsync(ct);
+            return new Outcome(row, []);
+        }, ct);
     }
 
     public static ApiError ToApiError(MigrationProblem p) =>
