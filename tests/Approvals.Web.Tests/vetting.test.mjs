@@ -113,7 +113,11 @@ describe('personnel vetting in the browser', () => {
     const page = await newPage(browser, server.base, DESKTOP);
     await signIn(page, 'intake.officer1@example.org');
     await page.goto('/inbox');
-    await page.getByTestId('inbox-item').filter({ hasText: title }).first().click();
+    const item = page.getByTestId('inbox-item').filter({ hasText: title }).first();
+    // The workflow as people know it, not its key.
+    assert.match(await item.textContent(), /Personnel vetting/);
+    assert.doesNotMatch(await item.textContent(), /personnel-vetting/);
+    await item.click();
     // Offered to the intake group and not claimed: a candidate may hand it on as it is.
     await page.getByRole('button', { name: 'Delegate…' }).click();
     const picker = page.getByRole('combobox', { name: 'Delegate to' });

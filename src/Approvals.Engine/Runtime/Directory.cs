@@ -36,7 +36,25 @@ public sealed class DirectorySnapshot : IDirectoryView
     public DirectorySnapshot AddGroup(string name, params string[] members)
     {
         _groups[name] = members.Select(m => m.Trim().ToLowerInvariant()).Distinct().ToList();
+        _groupsByMember = null;
         return this;
+    }
+
+    /// <summary>Each member's groups, built on first use: the snapshot does not change once it is shared.</summary>
+    private Dictionary<string, string[]>? _groupsByMember;
+
+    /// <summary>The groups <paramref name="email"/> is a member of, by name in ordinal order; empty when none.</summary>
+    public IReadOnlyList<string> GroupsOf(string email)
+    {
+        var byMember = Volatile.Read(ref _groupsByMember);
+        if (byMember is null)
+        {
+            byMember = _groups.SelectMany(g => g.Value.Select(m => (Member: m, Group: g.Key)))
+                .GroupBy(x => x.Member, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Select(x => x.Group).Order(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
+            Volatile.Write(ref _groupsByMember, byMember);
+        }
+        return byMember.TryGetValue(email.Trim().ToLowerInvariant(), out var groups) ? groups : [];
     }
 
     public DirectorySnapshot SetManager(string email, string manager)

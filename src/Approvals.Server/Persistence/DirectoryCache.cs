@@ -1,6 +1,7 @@
 using Approvals.Engine.Calendars;
 using Approvals.Engine.Runtime;
 using Approvals.Server.Auth;
+using Microsoft.EntityFrameworkCore;
 
 namespace Approvals.Server.Persistence;
 
@@ -40,6 +41,17 @@ public sealed class DirectoryCache
             if (Interlocked.Read(ref _generation) != generation) Interlocked.CompareExchange(ref _current, null, loaded);
         }
         return (loaded.Directory, loaded.Calendars);
+    }
+
+    /// <summary>
+    /// The groups <paramref name="email"/> is in, by name: from the snapshot while it is kept (no query: the inbox, the
+    /// case list and the live feed ask on every request), else read.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<string>> GroupsOfAsync(ApprovalsDb db, string email, CancellationToken ct)
+    {
+        if (!_standing.Enabled) return await db.GroupMembers.Where(m => m.Email == email).Select(m => m.GroupName).ToListAsync(ct);
+        var (directory, _) = await GetAsync(db, ct);
+        return directory.GroupsOf(email);
     }
 
     private void Drop()

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Approvals.Server.Features.Tasks;
@@ -128,6 +129,55 @@ public abstract class InboxTests(StorageProvider provider) : IAsyncLifetime
 
         Assert.Equal(Expected("admin@example.org", [], admin: true, "Open"), open);
         Assert.Contains(_seeded.First(s => s.Offer is null && s.Task.Assignee is null && s.Task.Status == "Open" && s.Requester != "admin@example.org").Task.Id, open);
+    }
+
+    /// <summary>Lists name the workflow as people know it (its pinned version's name), beside its key.</summary>
+    [Fact]
+    public async Task ListTasks_AndListCases_NameTheWorkflow()
+    {
+        await SeedAsync(offeredToGroup: 25);
+        var me = await App.ClientAsync(Me);
+
+        var tasks = (await me.GetFromJsonAsync<JsonObject>("/api/tasks?status=Open&limit=5"))!["items"]!.AsArray();
+        var cases = (await me.GetFromJsonAsync<JsonObject>("/api/cases?limit=5"))!["items"]!.AsArray();
+
+        Assert.Equal(5, tasks.Count);
+        Assert.All(tasks, t => Assert.Equal(("personnel-vetting", "Personnel vetting"), ((string?)t!["case"]!["workflow"], (string?)t["case"]!["workflowName"])));
+        Assert.Equal(5, cases.Count);
+        Assert.All(cases, c => Assert.Equal(("personnel-vetting", "Personnel vetting"), ((string?)c!["workflow"], (string?)c["workflowName"])));
+    }
+
+    /// <summary>
+    /// The caller's groups come from the directory snapshot the server keeps: joining or leaving a group shows in the
+    /// very next inbox page, not when the snapshot happens to be read again.
+    /// </summary>
+    [Fact]
+    public async Task ListTasks_JoinedAndLeftAGroup_TheNextPageFollows()
+    {
+        await SeedAsync(offeredToGroup: 25);
+        var admin = await App.ClientAsync("admin@example.org", "admin1234");
+        var me = await App.ClientAsync(Me);
+        Assert.Equal(Expected(Me, [MyGroup], admin: false, "Open"), await Walk(me, "/api/tasks?status=Open", limit: 50)); // snapshot read
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("/api/directory/groups/finance", new { members = new[] { Me } })).StatusCode);
+        me = await SignInAgainAsync(Me); // a member added or removed gets a new stamp: their tokens end
+        var withFinance = await Walk(me, "/api/tasks?status=Open", limit: 50);
+        Assert.Equal(Expected(Me, [MyGroup, "finance"], admin: false, "Open"), withFinance);
+        Assert.Contains(_seeded.First(s => s.Offer == "group:finance").Task.Id, withFinance);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("/api/directory/groups/finance", new { members = Array.Empty<string>() })).StatusCode);
+        me = await SignInAgainAsync(Me);
+        Assert.Equal(Expected(Me, [MyGroup], admin: false, "Open"), await Walk(me, "/api/tasks?status=Open", limit: 50));
+    }
+
+    private async Task<HttpClient> SignInAgainAsync(string email)
+    {
+        var client = App.CreateClient();
+        var answer = await client.PostAsJsonAsync("/api/auth/token", new { email, password = ApprovalsAppFactory.DemoPassword });
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var token = (string)(await answer.Content.ReadFromJsonAsync<JsonObject>())!["accessToken"]!;
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
     }
 
     [Fact]

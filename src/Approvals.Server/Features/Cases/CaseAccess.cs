@@ -11,14 +11,7 @@ namespace Approvals.Server.Features.Cases;
 /// </summary>
 public static class CaseAccess
 {
-    public static async Task<List<string>> GroupsOfAsync(this ApprovalsDb db, string email, CancellationToken ct) =>
-        await db.GroupMembers.Where(m => m.Email == email).Select(m => m.GroupName).ToListAsync(ct);
-
-    /// <summary>The caller's groups as a subquery, for a statement that should not need a round trip of its own to list them.</summary>
-    public static IQueryable<string> GroupNamesOf(this ApprovalsDb db, string email) =>
-        db.GroupMembers.Where(m => m.Email == email).Select(m => m.GroupName);
-
-    /// <param name="groups">The caller's groups: a list read before, or <see cref="GroupNamesOf"/> to read them inside the statement.</param>
+    /// <param name="groups">The caller's groups (<see cref="DirectoryCache.GroupsOfAsync"/>).</param>
     public static IQueryable<CaseRow> VisibleCases(this ApprovalsDb db, string me, IEnumerable<string> groups, bool admin) =>
         admin
             ? db.Cases
@@ -26,16 +19,18 @@ public static class CaseAccess
                 t.Assignee == me || t.DecidedBy == me ||
                 t.Candidates.Any(k => (k.Kind == "user" && k.Name == me) || (k.Kind == "group" && groups.Contains(k.Name))))));
 
-    /// <summary>The case, when it exists and the caller may see it; NotFound or Forbidden refusals otherwise.</summary>
-    public static async Task<CaseRow> VisibleCaseAsync(this ApprovalsDb db, Guid id, Actor actor, CancellationToken ct)
+    /// <summary>
+    /// The case, when it exists and the caller may see it; NotFound or Forbidden refusals otherwise. One query when it
+    /// is visible (the caller's groups are the directory snapshot's); a second only to tell a missing case from one
+    /// the caller may not see.
+    /// </summary>
+    public static async Task<CaseRow> VisibleCaseAsync(this ApprovalsDb db, DirectoryCache directory, Guid id, Actor actor, CancellationToken ct)
     {
-        var row = await db.Cases.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct)
-            ?? throw new EngineRefusal(RefusalKind.NotFound, $"Case {id} does not exist.");
         var me = actor.Email;
-        if (actor.IsAdmin || row.Requester == me) return row;
-        // One query: the caller's groups are read inside it rather than by a query of their own.
-        if (!await db.VisibleCases(me, db.GroupNamesOf(me), admin: false).AnyAsync(c => c.Id == id, ct))
-            throw new EngineRefusal(RefusalKind.Forbidden, "You are neither the requester nor a reviewer of this case.");
-        return row;
+        var groups = actor.IsAdmin ? [] : await directory.GroupsOfAsync(db, me, ct);
+        var row = await db.VisibleCases(me, groups, actor.IsAdmin).AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (row is not null) return row;
+        if (!await db.Cases.AnyAsync(c => c.Id == id, ct)) throw new EngineRefusal(RefusalKind.NotFound, $"Case {id} does not exist.");
+        throw new EngineRefusal(RefusalKind.Forbidden, "You are neither the requester nor a reviewer of this case.");
     }
 }

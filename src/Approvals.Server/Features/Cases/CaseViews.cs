@@ -46,6 +46,16 @@ public sealed record CaseSummary(Guid Id, string Workflow, int WorkflowVersion, 
     string Requester, [property: OneOfNames(typeof(CaseOutcome))] string? Outcome)
 {
     public static CaseSummary From(CaseRow c) => new(c.Id, c.WorkflowKey, c.WorkflowVersion, c.Title, c.Status, c.Requester, c.Outcome);
+
+    /// <summary>The workflow's name as of the version the case is pinned to (what lists show); null when that version cannot be read.</summary>
+    public string? WorkflowName { get; init; }
+
+    /// <summary>
+    /// This summary with its workflow's name, from the parsed published versions the catalog keeps (a version is read
+    /// once per process, so a page costs no query once its workflows were seen).
+    /// </summary>
+    public async ValueTask<CaseSummary> NamedAsync(ApprovalsDb db, WorkflowCatalog catalog, CancellationToken ct) =>
+        this with { WorkflowName = (await catalog.VersionAsync(db, Workflow, WorkflowVersion, ct))?.Definition.Name };
 }
 
 public sealed record CaseView(

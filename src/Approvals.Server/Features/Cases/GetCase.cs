@@ -11,11 +11,11 @@ public static class GetCase
 {
     public sealed record Query(Guid Id, Actor Actor) : IQuery<CaseView>;
 
-    public sealed class Handler(ApprovalsDb db, WorkflowCatalog catalog) : IQueryHandler<Query, CaseView>
+    public sealed class Handler(ApprovalsDb db, WorkflowCatalog catalog, DirectoryCache directory) : IQueryHandler<Query, CaseView>
     {
         public async ValueTask<CaseView> Handle(Query q, CancellationToken ct)
         {
-            var row = await db.VisibleCaseAsync(q.Id, q.Actor, ct);
+            var row = await db.VisibleCaseAsync(directory, q.Id, q.Actor, ct);
             var workflow = await catalog.VersionAsync(db, row.WorkflowKey, row.WorkflowVersion, ct);
             return CaseView.From(row, id => workflow?.Definition.Find(id)?.Name);
         }

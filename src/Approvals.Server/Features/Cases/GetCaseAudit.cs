@@ -13,11 +13,11 @@ public static class GetCaseAudit
 {
     public sealed record Query(Guid Id, Actor Actor) : IQuery<IReadOnlyList<AuditView>>;
 
-    public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, IReadOnlyList<AuditView>>
+    public sealed class Handler(ApprovalsDb db, DirectoryCache directory) : IQueryHandler<Query, IReadOnlyList<AuditView>>
     {
         public async ValueTask<IReadOnlyList<AuditView>> Handle(Query q, CancellationToken ct)
         {
-            await db.VisibleCaseAsync(q.Id, q.Actor, ct);
+            await db.VisibleCaseAsync(directory, q.Id, q.Actor, ct);
             var rows = await db.Audit.AsNoTracking().Where(a => a.CaseId == q.Id).OrderBy(a => a.Seq).ToListAsync(ct);
             return rows.Select(AuditView.From).ToList();
         }

@@ -33,12 +33,12 @@ public static class ListCases
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? PageSize = null,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Total = null);
 
-    public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, CasePage>
+    public sealed class Handler(ApprovalsDb db, DirectoryCache directory, WorkflowCatalog catalog) : IQueryHandler<Query, CasePage>
     {
         public async ValueTask<CasePage> Handle(Query q, CancellationToken ct)
         {
             var me = q.Actor.Email;
-            var groups = await db.GroupsOfAsync(me, ct);
+            var groups = await directory.GroupsOfAsync(db, me, ct);
             int? total = q.Page is null ? null : await Filtered(db.VisibleCases(me, groups, q.Actor.IsAdmin), q).CountAsync(ct);
             var skip = q.Page is { } page ? (page - 1) * q.Limit : 0; // page <= MaxPage and limit <= 200: no overflow
             var take = skip + q.Limit + 1;
@@ -66,7 +66,9 @@ public static class ListCases
             var more = rows.Count > q.Limit;
             if (more) rows.RemoveAt(rows.Count - 1);
             var next = more ? Paging.Encode("cases", new CaseCursor(rows[^1].CreatedAt.UtcTicks, rows[^1].Id)) : null;
-            return new CasePage(rows.Select(CaseSummary.From).ToList(), next, q.Page, q.Page is null ? null : q.Limit, total);
+            var items = new List<CaseSummary>(rows.Count);
+            foreach (var row in rows) items.Add(await CaseSummary.From(row).NamedAsync(db, catalog, ct));
+            return new CasePage(items, next, q.Page, q.Page is null ? null : q.Limit, total);
         }
 
         /// <summary>The query's status, workflow and cursor conditions.</summary>

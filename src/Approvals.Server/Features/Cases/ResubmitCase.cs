@@ -16,12 +16,12 @@ public static class ResubmitCase
 
     public sealed record Command(Guid Id, Actor Actor, JsonObject? Data, string? Comment) : ICommand<CaseView>;
 
-    public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, TimeProvider clock) : ICommandHandler<Command, CaseView>
+    public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, TimeProvider clock, DirectoryCache directory) : ICommandHandler<Command, CaseView>
     {
         public async ValueTask<CaseView> Handle(Command c, CancellationToken ct)
         {
             PlainText.Comment(c.Comment);
-            var row = await db.VisibleCaseAsync(c.Id, c.Actor, ct);
+            var row = await db.VisibleCaseAsync(directory, c.Id, c.Actor, ct);
             var workflow = await catalog.VersionAsync(db, row.WorkflowKey, row.WorkflowVersion, ct)
                 ?? throw new InvalidOperationException($"Workflow {row.WorkflowKey} v{row.WorkflowVersion} is missing.");
             if (c.Data is not null) CaseData.Check(workflow, c.Data);

@@ -19,11 +19,11 @@ public static class VerifyCaseAudit
 
     public sealed record Query(Guid Id, Actor Actor) : IQuery<Answer>;
 
-    public sealed class Handler(ApprovalsDb db, AuditKeys keys) : IQueryHandler<Query, Answer>
+    public sealed class Handler(ApprovalsDb db, AuditKeys keys, DirectoryCache directory) : IQueryHandler<Query, Answer>
     {
         public async ValueTask<Answer> Handle(Query q, CancellationToken ct)
         {
-            var @case = await db.VisibleCaseAsync(q.Id, q.Actor, ct);
+            var @case = await db.VisibleCaseAsync(directory, q.Id, q.Actor, ct);
             var rows = await db.Audit.AsNoTracking().Where(a => a.CaseId == q.Id).OrderBy(a => a.Seq).ToListAsync(ct);
             var (broken, reason) = AuditChain.Verify(keys.Current, @case, rows);
             return new Answer(broken is null, rows.Count, broken, reason);

@@ -15,12 +15,12 @@ public static class WithdrawCase
 
     public sealed record Command(Guid Id, Actor Actor, string? Comment) : ICommand<CaseView>;
 
-    public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, TimeProvider clock) : ICommandHandler<Command, CaseView>
+    public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, TimeProvider clock, DirectoryCache directory) : ICommandHandler<Command, CaseView>
     {
         public async ValueTask<CaseView> Handle(Command c, CancellationToken ct)
         {
             PlainText.Comment(c.Comment);
-            await db.VisibleCaseAsync(c.Id, c.Actor, ct);
+            await db.VisibleCaseAsync(directory, c.Id, c.Actor, ct);
             var now = clock.GetUtcNow();
             var done = await store.ApplyAsync(c.Id, _ => new Runtime.WithdrawCase(c.Comment, c.Actor.Email, now) { ActorIsAdmin = c.Actor.IsAdmin }, ct)
                 ?? throw new EngineRefusal(RefusalKind.NotFound, $"Case {c.Id} does not exist.");

@@ -95,6 +95,7 @@ public sealed class EventFeed(IServiceScopeFactory scopes, IOptions<EventsOption
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+        var directory = scope.ServiceProvider.GetRequiredService<DirectoryCache>();
         if (watermark < 0 || now.Length == 0)
         {
             // Nobody listens: only move the watermark, so a new listener gets changes from now on.
@@ -119,16 +120,16 @@ public sealed class EventFeed(IServiceScopeFactory scopes, IOptions<EventsOption
 
         foreach (var listener in now)
         {
-            var visible = await VisibleAsync(db, listener.Actor, caseIds, ct);
+            var visible = await VisibleAsync(db, directory, listener.Actor, caseIds, ct);
             foreach (var e in events.Where(e => visible.Contains(e.CaseId)))
                 listener.Channel.Writer.TryWrite(e);
         }
     }
 
-    private static async Task<HashSet<Guid>> VisibleAsync(ApprovalsDb db, Actor actor, List<Guid> caseIds, CancellationToken ct)
+    private static async Task<HashSet<Guid>> VisibleAsync(ApprovalsDb db, DirectoryCache directory, Actor actor, List<Guid> caseIds, CancellationToken ct)
     {
         if (actor.IsAdmin) return [.. caseIds];
-        var groups = await db.GroupsOfAsync(actor.Email, ct);
+        var groups = await directory.GroupsOfAsync(db, actor.Email, ct);
         return [.. await db.VisibleCases(actor.Email, groups, admin: false).Where(c => caseIds.Contains(c.Id)).Select(c => c.Id).ToListAsync(ct)];
     }
 }

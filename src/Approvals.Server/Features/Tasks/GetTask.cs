@@ -13,14 +13,14 @@ public static class GetTask
 {
     public sealed record Query(Guid Id, Actor Actor) : IQuery<TaskView>;
 
-    public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, TaskView>
+    public sealed class Handler(ApprovalsDb db, DirectoryCache directory, WorkflowCatalog catalog) : IQueryHandler<Query, TaskView>
     {
         public async ValueTask<TaskView> Handle(Query q, CancellationToken ct)
         {
             var task = await db.Tasks.AsNoTracking().Include(t => t.Candidates).FirstOrDefaultAsync(t => t.Id == q.Id, ct)
                 ?? throw new EngineRefusal(RefusalKind.NotFound, $"Task {q.Id} does not exist.");
-            var row = await db.VisibleCaseAsync(task.CaseId, q.Actor, ct);
-            return TaskView.From(task, CaseSummary.From(row));
+            var row = await db.VisibleCaseAsync(directory, task.CaseId, q.Actor, ct);
+            return TaskView.From(task, await CaseSummary.From(row).NamedAsync(db, catalog, ct));
         }
     }
 

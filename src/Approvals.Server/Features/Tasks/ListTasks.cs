@@ -21,7 +21,7 @@ public static class ListTasks
     /// <summary>The sort key of the last task of a page (UTC ticks; <c>Due</c> null for tasks without a due date).</summary>
     public sealed record TaskCursor(long? Due, long Created, Guid Id);
 
-    public sealed class Handler(ApprovalsDb db) : IQueryHandler<Query, Page<TaskView>>
+    public sealed class Handler(ApprovalsDb db, DirectoryCache directory, WorkflowCatalog catalog) : IQueryHandler<Query, Page<TaskView>>
     {
         public async ValueTask<Page<TaskView>> Handle(Query q, CancellationToken ct)
         {
@@ -31,6 +31,7 @@ public static class ListTasks
             {
                 Me = q.Actor.Email, Take = q.Limit + 1,
                 Status0 = statuses?.ElementAtOrDefault(0) ?? "", Status1 = statuses?.ElementAtOrDefault(1) ?? "", Status2 = statuses?.ElementAtOrDefault(2) ?? "",
+                Groups = [.. await directory.GroupsOfAsync(db, q.Actor.Email, ct)],
             };
             var after = InboxCursor.None;
             if (q.After is { } cursor)
@@ -53,7 +54,8 @@ public static class ListTasks
             var more = rows.Count > q.Limit;
             if (more) rows.RemoveAt(rows.Count - 1);
             foreach (var p in rows) p.Task.Candidates = p.Candidates;
-            var items = rows.Select(p => TaskView.From(p.Task, p.Case)).ToList();
+            var items = new List<TaskView>(rows.Count);
+            foreach (var p in rows) items.Add(TaskView.From(p.Task, p.Case is { } summary ? await summary.NamedAsync(db, catalog, ct) : null));
             var last = rows.LastOrDefault()?.Task;
             var next = more && last is not null
                 ? Paging.Encode("tasks", new TaskCursor(last.DueAt?.UtcTicks, last.CreatedAt.UtcTicks, last.Id))

@@ -21,6 +21,6 @@ public static class TaskSteps
     private static TaskView ViewOf(CaseRow row, CaseState state, Guid taskId, PublishedWorkflow? workflow)
     {
         var task = state.FindTask(taskId) ?? throw new EngineRefusal(RefusalKind.NotFound, $"Task {taskId} does not exist.");
-        return TaskView.From(task, row.Id, workflow?.Definition.Find(task.ActivityId)?.Name) with { Case = CaseSummary.From(row) };
+        return TaskView.From(task, row.Id, workflow?.Definition.Find(task.ActivityId)?.Name) with { Case = CaseSummary.From(row) with { WorkflowName = workflow?.Definition.Name } };
     }
 }

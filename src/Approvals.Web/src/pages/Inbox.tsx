@@ -55,7 +55,7 @@ export function Inbox() {
                       <div className="list-title">{task.case?.title ?? task.caseId}</div>
                       <div className="list-meta">
                         <span>{task.activityName ?? task.activityId}</span>
-                        <span>{task.case?.workflow}</span>
+                        <span>{task.case?.workflowName ?? task.case?.workflow}</span>
                         <span>{task.assignee ? t('inbox.assigned') : t('inbox.group', { groups: task.candidateGroups.join(', ') || t('inbox.offered') })}</span>
                       </div>
                     </div>

@@ -45,7 +45,7 @@ export function MyCases() {
                 <Link className="list-item" to={`/cases/${c.id}`} data-testid="case-item">
                   <div className="grow">
                     <div className="list-title">{c.title}</div>
-                    <div className="list-meta"><span>{c.workflow} v{String(c.workflowVersion)}</span><span>{c.requester}</span>
+                    <div className="list-meta"><span>{c.workflowName ?? c.workflow} v{String(c.workflowVersion)}</span><span>{c.requester}</span>
                       {'createdAt' in c && <><span>{formatRelative(String((c as { createdAt: string }).createdAt))}</span></>}</div>
                   </div>
                   <div className="list-end"><StatusBadge status={c.status} /></div>
