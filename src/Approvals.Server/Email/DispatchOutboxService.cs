@@ -22,7 +22,8 @@ public sealed class OutboxNudge : IDisposable
         }
     }
 
-    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
+    /// <summary>Waits for a nudge or the timeout; true when nudged.</summary>
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
 
     public void Dispose() => _signal.Dispose();
 
@@ -39,7 +40,7 @@ public sealed class OutboxNudge : IDisposable
 
 /// <summary>
 /// Runs the outbox dispatcher every <c>Email__PollInterval</c> (real time, whatever clock the server runs on), sooner
-/// when nudged, and at once again after a full batch. A failing round is logged and the loop goes on: the rows carry their own attempts.
+/// when nudged (after <c>Email__DispatchGather</c>), and at once again after a full batch. A failing round is logged and the loop goes on: the rows carry their own attempts.
 /// </summary>
 public sealed class DispatchOutboxService(IServiceScopeFactory scopes, OutboxNudge nudge, IOptions<EmailOptions> options,
     ILogger<DispatchOutboxService> log) : BackgroundService
@@ -67,7 +68,9 @@ public sealed class DispatchOutboxService(IServiceScopeFactory scopes, OutboxNud
             }
             try
             {
-                await nudge.WaitAsync(options.Value.PollInterval, stoppingToken);
+                // Woken by a step that queued mail: let the next few steps' mail join the round.
+                if (await nudge.WaitAsync(options.Value.PollInterval, stoppingToken) && options.Value.DispatchGather > TimeSpan.Zero)
+                    await Task.Delay(options.Value.DispatchGather, stoppingToken);
             }
             catch (OperationCanceledException)
             {

@@ -221,6 +221,25 @@ public abstract class EmailDeliveryTests(StorageProvider provider) : IAsyncLifet
         Assert.Equal(ids.Count, ids.Distinct().Count());
     }
 
+    /// <summary>
+    /// Steps in quick succession each wake the dispatcher; it waits <c>Email:DispatchGather</c> for more before its
+    /// round, so their mail leaves in one round (here one lane: one SMTP connection), not a round per step.
+    /// </summary>
+    [Fact]
+    public async Task StepsInQuickSuccession_TheirMailLeavesInOneRound()
+    {
+        _app = new EmailApp(provider, new Dictionary<string, string?>(_sink.Settings)
+        {
+            ["Email:Dispatch"] = "true", ["Email:DispatchConcurrency"] = "1", ["Email:DispatchGather"] = "00:00:03", ["Email:PollInterval"] = "00:10:00",
+        });
+        var ids = new List<string>();
+        for (var i = 0; i < 4; i++) ids.Add(await StartVettingAsync(_app, $"Gathered {i}"));
+
+        foreach (var i in Enumerable.Range(0, 4))
+            await _sink.WaitForAsync(m => m.Subject?.Contains($"Gathered {i}", StringComparison.Ordinal) == true, $"for case {i}");
+        Assert.InRange(_sink.Sessions, 1, 2); // 2 only if a start took longer than the gathering window
+    }
+
     [Fact]
     public async Task RunOnce_ARoundOfManyMessages_SendsThemOverAFewConnections_AndEachCaseRecordsItsOwn()
     {
