@@ -32,9 +32,6 @@ internal sealed class InboxArgs
     public string Status1 = "";
     public string Status2 = "";
 
-    /// <summary>The caller's groups (<see cref="DirectoryCache.GroupsOfAsync"/>): an array parameter, not a subquery of the statement.</summary>
-    public string[] Groups = [];
-
     /// <summary>
     /// The first <see cref="Take"/> rows of <paramref name="query"/>, the count read from this object when the statement
     /// runs: <see cref="Queryable.Take{TSource}(IQueryable{TSource}, int)"/> would take the value it has now.
@@ -61,7 +58,7 @@ internal sealed class InboxRow
 internal static class InboxQuery
 {
     private delegate IAsyncEnumerable<InboxRow> Compiled(ApprovalsDb db, string me, int take, DateTimeOffset created,
-        DateTimeOffset due, Guid id, string status0, string status1, string status2, string[] groups);
+        DateTimeOffset due, Guid id, string status0, string status1, string status2);
 
     /// <summary>Per model (tests run several in one process, on both stores), per shape.</summary>
     private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<InboxShape, Compiled>> Cache = new();
@@ -77,7 +74,7 @@ internal static class InboxQuery
         // them: with 10 closed cases per open one, re-planning took most of PostgreSQL's time (docs/performance.md).
         // The plan made once per connection is used instead, for this statement only.
         // The setting and its reset travel with the statement, in one round trip (GenericPlanInterceptor).
-        await foreach (var row in compiled(db, a.Me, a.Take, a.Created, a.Due, a.Id, a.Status0, a.Status1, a.Status2, a.Groups).WithCancellation(ct))
+        await foreach (var row in compiled(db, a.Me, a.Take, a.Created, a.Due, a.Id, a.Status0, a.Status1, a.Status2).WithCancellation(ct))
             rows.Add(row);
         return rows;
     }
@@ -107,7 +104,7 @@ internal static class InboxQuery
         return EF.CompileAsyncQuery(Lambda(db, shape)).Invoke;
     }
 
-    internal static Expression<Func<ApprovalsDb, string, int, DateTimeOffset, DateTimeOffset, Guid, string, string, string, string[], IQueryable<InboxRow>>> Lambda(
+    internal static Expression<Func<ApprovalsDb, string, int, DateTimeOffset, DateTimeOffset, Guid, string, string, string, IQueryable<InboxRow>>> Lambda(
         ApprovalsDb db, InboxShape shape)
     {
         // Placeholder values nobody would ask for: if one of them turns up in the statement as a constant, a value was
@@ -115,7 +112,7 @@ internal static class InboxQuery
         var placeholder = new InboxArgs
         {
             Me = "\u0001me", Take = 987_654_321, Created = DateTimeOffset.UnixEpoch.AddTicks(13), Due = DateTimeOffset.UnixEpoch.AddTicks(17),
-            Id = new Guid("0badc0de-0000-4000-8000-000000000001"), Status0 = "\u0001s0", Status1 = "\u0001s1", Status2 = "\u0001s2", Groups = ["\u0001g"],
+            Id = new Guid("0badc0de-0000-4000-8000-000000000001"), Status0 = "\u0001s0", Status1 = "\u0001s1", Status2 = "\u0001s2",
         };
         var query = Build(db, shape, placeholder);
         var context = Expression.Parameter(typeof(ApprovalsDb), "db");
@@ -124,9 +121,8 @@ internal static class InboxQuery
         var values = typeof(InboxArgs).GetFields().Select(f => f.GetValue(placeholder)).ToHashSet();
         if (new Constants().Of(body).FirstOrDefault(values.Contains) is { } baked)
             throw new InvalidOperationException($"The inbox statement holds the value {baked} as a constant: read it through {nameof(InboxArgs)}.");
-        return Expression.Lambda<Func<ApprovalsDb, string, int, DateTimeOffset, DateTimeOffset, Guid, string, string, string, string[], IQueryable<InboxRow>>>(
-            body, context, slots["Me"], slots["Take"], slots["Created"], slots["Due"], slots["Id"], slots["Status0"], slots["Status1"], slots["Status2"],
-            slots["Groups"]);
+        return Expression.Lambda<Func<ApprovalsDb, string, int, DateTimeOffset, DateTimeOffset, Guid, string, string, string, IQueryable<InboxRow>>>(
+            body, context, slots["Me"], slots["Take"], slots["Created"], slots["Due"], slots["Id"], slots["Status0"], slots["Status1"], slots["Status2"]);
     }
 
     /// <summary>Every constant's value in an expression.</summary>

@@ -21,7 +21,7 @@ public static class ListTasks
     /// <summary>The sort key of the last task of a page (UTC ticks; <c>Due</c> null for tasks without a due date).</summary>
     public sealed record TaskCursor(long? Due, long Created, Guid Id);
 
-    public sealed class Handler(ApprovalsDb db, DirectoryCache directory, WorkflowCatalog catalog) : IQueryHandler<Query, Page<TaskView>>
+    public sealed class Handler(ApprovalsDb db, WorkflowCatalog catalog) : IQueryHandler<Query, Page<TaskView>>
     {
         public async ValueTask<Page<TaskView>> Handle(Query q, CancellationToken ct)
         {
@@ -31,7 +31,6 @@ public static class ListTasks
             {
                 Me = q.Actor.Email, Take = q.Limit + 1,
                 Status0 = statuses?.ElementAtOrDefault(0) ?? "", Status1 = statuses?.ElementAtOrDefault(1) ?? "", Status2 = statuses?.ElementAtOrDefault(2) ?? "",
-                Groups = [.. await directory.GroupsOfAsync(db, q.Actor.Email, ct)],
             };
             var after = InboxCursor.None;
             if (q.After is { } cursor)
