@@ -46,6 +46,9 @@ test("an intake officer finds the identity task among their open tasks", async (
   task = mine[0];
   assert.equal(task.activityId, "identity");
   assert.equal(task.status, "Open");
+  // The case as people know it: the workflow's name beside its key.
+  assert.equal(task.case?.workflow, "personnel-vetting");
+  assert.equal(task.case?.workflowName, "Personnel vetting");
 });
 
 const approval: Schemas["DecideTaskRequest"] = { decision: "approve", comment: "Identity documents verified." };
