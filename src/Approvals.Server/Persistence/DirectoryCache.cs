@@ -44,8 +44,8 @@ public sealed class DirectoryCache
     }
 
     /// <summary>
-    /// The groups <paramref name="email"/> is in, by name: from the snapshot while it is kept (no query: the inbox, the
-    /// case list and the live feed ask on every request), else read.
+    /// The groups <paramref name="email"/> is in, by name: from the snapshot while it is kept (no query: a case view, the
+    /// case list and the live feed ask on every request), else read. Not for the inbox statement (see <c>InboxReads</c>).
     /// </summary>
     public async ValueTask<IReadOnlyList<string>> GroupsOfAsync(ApprovalsDb db, string email, CancellationToken ct)
     {
