@@ -81,7 +81,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     public async Task<int> AppendAuditsAsync(IReadOnlyList<(Guid CaseId, AuditEntry Entry)> lines, CancellationToken ct, Action<ApprovalsDb>? beforeSave = null)
     {
         var caseIds = lines.Select(l => l.CaseId).Distinct().ToList();
-        return await UntilNoLostRaceAsync(db, async _ =>
+        return await UntilNoLostRaceAsync(db, async () =>
         {
             var now = clock.GetUtcNow();
             var loaded = await StepWriter.ReadInChunksAsync(caseIds, chunk => db.Cases.Where(c => chunk.Contains(c.Id))
@@ -139,7 +139,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     /// has nothing to write.
     /// </summary>
     private Task<bool> WriteWithoutDefinitionAsync(Guid caseId, Func<CaseState, Step?> build, CancellationToken ct) =>
-        UntilNoLostRaceAsync(db, async _ =>
+        UntilNoLostRaceAsync(db, async () =>
         {
             var loaded = await LoadAsync(caseId, byTask: false, ct);
             if (loaded is not var (row, tail)) return false;
@@ -193,7 +193,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
         Func<CaseRow, PublishedWorkflow, CaseState, DirectorySnapshot, CalendarSet, Step> decide,
         CancellationToken ct, Action<CaseRow, Step, PublishedWorkflow>? beforeSave = null)
     {
-        return await UntilNoLostRaceAsync<(CaseRow Row, Step Step)?>(db, async _ =>
+        return await UntilNoLostRaceAsync<(CaseRow Row, Step Step)?>(db, async () =>
         {
             var loaded = await LoadAsync(id, byTask, ct);
             if (loaded is not var (row, tail)) return null;
@@ -217,14 +217,14 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     /// its read and its write: see <see cref="IsLostRace"/>), at most <see cref="MaxAttempts"/> times: each time on a
     /// cleared change tracker, so it reads fresh rows, after a short random pause that grows with the attempts.
     /// </summary>
-    internal static async Task<T> UntilNoLostRaceAsync<T>(ApprovalsDb db, Func<int, Task<T>> attempt, CancellationToken ct, Action<int>? lost = null)
+    internal static async Task<T> UntilNoLostRaceAsync<T>(ApprovalsDb db, Func<Task<T>> attempt, CancellationToken ct, Action<int>? lost = null)
     {
         for (var n = 1; ; n++)
         {
             db.ChangeTracker.Clear();
             try
             {
-                return await attempt(n);
+                return await attempt();
             }
             catch (Exception ex) when (n < MaxAttempts && IsLostRace(ex))
             {

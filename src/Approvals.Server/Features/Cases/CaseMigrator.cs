@@ -22,7 +22,7 @@ public sealed class CaseMigrator(ApprovalsDb db, WorkflowCatalog catalog, TimePr
         bool dryRun, CancellationToken ct)
     {
         // A step of this case that gets in between makes the write lose its race: checked again against the fresh state.
-        return await CaseStore.UntilNoLostRaceAsync(db, async _ =>
+        return await CaseStore.UntilNoLostRaceAsync(db, async () =>
         {
             var row = await db.Cases.FirstOrDefaultAsync(c => c.Id == caseId, ct)
                 ?? throw new EngineRefusal(RefusalKind.NotFound, $"There is no case {caseId}.");

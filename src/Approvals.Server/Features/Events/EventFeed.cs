@@ -29,7 +29,7 @@ public sealed class EventsOptions
 /// Reading the database rather than an in-process bus means a step committed by another server of the
 /// cluster reaches this server's listeners too.
 /// </summary>
-public sealed class EventFeed(IServiceScopeFactory scopes, IOptions<EventsOptions> options, ILogger<EventFeed> log) : BackgroundService
+public sealed class EventFeed(IServiceScopeFactory scopes, DirectoryCache directory, IOptions<EventsOptions> options, ILogger<EventFeed> log) : BackgroundService
 {
     // PostgreSQL hands out identity values at insert, not at commit: a row with a lower id may become
     // visible after a higher one was read. So each read looks back this many ids and skips the ones
@@ -95,7 +95,6 @@ public sealed class EventFeed(IServiceScopeFactory scopes, IOptions<EventsOption
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
-        var directory = scope.ServiceProvider.GetRequiredService<DirectoryCache>();
         if (watermark < 0 || now.Length == 0)
         {
             // Nobody listens: only move the watermark, so a new listener gets changes from now on.
@@ -120,13 +119,13 @@ public sealed class EventFeed(IServiceScopeFactory scopes, IOptions<EventsOption
 
         foreach (var listener in now)
         {
-            var visible = await VisibleAsync(db, directory, listener.Actor, caseIds, ct);
+            var visible = await VisibleAsync(db, listener.Actor, caseIds, ct);
             foreach (var e in events.Where(e => visible.Contains(e.CaseId)))
                 listener.Channel.Writer.TryWrite(e);
         }
     }
 
-    private static async Task<HashSet<Guid>> VisibleAsync(ApprovalsDb db, DirectoryCache directory, Actor actor, List<Guid> caseIds, CancellationToken ct)
+    private async Task<HashSet<Guid>> VisibleAsync(ApprovalsDb db, Actor actor, List<Guid> caseIds, CancellationToken ct)
     {
         if (actor.IsAdmin) return [.. caseIds];
         var groups = await directory.GroupsOfAsync(db, actor.Email, ct);
