@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Approvals.Server.Email.Transports;
 
 namespace Approvals.Server.Email;
 
@@ -19,13 +20,10 @@ public sealed class EmailDecisionOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (string.IsNullOrWhiteSpace(ReplyAddress)) yield break;
-        var at = ReplyAddress.LastIndexOf('@');
-        if (!ReplyAddress.Contains(ReplyAddresses.Placeholder, StringComparison.Ordinal) || at <= 0 || at == ReplyAddress.Length - 1
-            || ReplyAddress.IndexOf(ReplyAddresses.Placeholder, StringComparison.Ordinal) > at || ReplyAddress.Any(char.IsWhiteSpace))
-            yield return new ValidationResult(
-                "Email:ReplyAddress must be an address whose local part holds {token}, such as approvals+{token}@example.org.",
-                [nameof(ReplyAddress)]);
+        if (string.IsNullOrWhiteSpace(ReplyAddress) || ReplyAddressPattern.TryParse(ReplyAddress) is not null) yield break;
+        yield return new ValidationResult(
+            "Email:ReplyAddress must be an address whose local part holds {token} once, such as approvals+{token}@example.org.",
+            [nameof(ReplyAddress)]);
     }
 }
 

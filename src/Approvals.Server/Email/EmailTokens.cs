@@ -1,7 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
+using Approvals.Server.Email.Transports;
 using Approvals.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -21,27 +21,6 @@ public static class EmailTokens
 
     /// <summary>Whether <paramref name="token"/> could be one of ours at all (spares a query for junk).</summary>
     public static bool LooksValid(string? token) => token is { Length: 43 } && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
-}
-
-/// <summary>Turns a reply token into the configured reply address and finds it again in a recipient address.</summary>
-public static class ReplyAddresses
-{
-    public const string Placeholder = "{token}";
-
-    public static string? Format(string? pattern, string token) =>
-        string.IsNullOrWhiteSpace(pattern) ? null : pattern.Replace(Placeholder, token, StringComparison.Ordinal);
-
-    /// <summary>The token in <paramref name="address"/> when it has the shape of <paramref name="pattern"/>, else null.</summary>
-    public static string? TokenIn(string? pattern, string? address)
-    {
-        if (string.IsNullOrWhiteSpace(pattern) || string.IsNullOrWhiteSpace(address)) return null;
-        var cut = pattern.IndexOf(Placeholder, StringComparison.Ordinal);
-        if (cut < 0) return null;
-        // The domain and the fixed parts of the local part compare without case; the token itself keeps its case.
-        var shape = "^" + Regex.Escape(pattern[..cut]) + "(?<token>[A-Za-z0-9_-]{43})" + Regex.Escape(pattern[(cut + Placeholder.Length)..]) + "$";
-        var m = Regex.Match(address.Trim(), shape, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
-        return m.Success ? m.Groups["token"].Value : null;
-    }
 }
 
 /// <summary>
@@ -84,7 +63,7 @@ public sealed class TaskMailActionsIssuer(IServiceScopeFactory scopes, TimeProvi
             }
             string Link(string decision) => $"{baseUrl}/email/decide?token={Add(EmailTokens.Link, decision)}";
             issued.Add(new TaskMailActions(Link("approve"), Link("reject"), Link("request-changes"), $"{baseUrl}/tasks/{taskId}",
-                string.IsNullOrWhiteSpace(options.Value.ReplyAddress) ? null : ReplyAddresses.Format(options.Value.ReplyAddress, Add(EmailTokens.Reply, null))));
+                ReplyAddressPattern.TryParse(options.Value.ReplyAddress)?.Format(Add(EmailTokens.Reply, null))));
         }
         await db.SaveChangesAsync(ct);
         return issued;

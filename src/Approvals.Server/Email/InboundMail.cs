@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Approvals.Engine.Runtime;
+using Approvals.Server.Email.Transports;
 using Approvals.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,7 @@ public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecis
     IOptions<AppOptions> app, TimeProvider clock, ILogger<InboundMail> log) : IInboundMail
 {
     public const string Via = "email-reply";
+    /// <summary>The outbox event of a refusal notice; <c>IX_Outbox_Refusals</c> is filtered on it, so a new name needs a migration.</summary>
     public const string RefusedEvent = "ReplyRefused";
     public const string RefusedTemplate = "reply-refused";
 
@@ -110,11 +112,11 @@ public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecis
     /// <summary>The reply token in the addresses the message was sent to (To, Cc, Delivered-To, X-Original-To), if any is live.</summary>
     private async Task<EmailTokenRow?> FindTokenAsync(EmailDecider decider, MimeMessage message, CancellationToken ct)
     {
-        var pattern = options.Value.ReplyAddress;
+        if (ReplyAddressPattern.TryParse(options.Value.ReplyAddress) is not { } pattern) return null;
         var addresses = message.To.Mailboxes.Concat(message.Cc.Mailboxes).Select(m => m.Address)
             .Concat(EnvelopeHeaders.SelectMany(h => message.Headers.Where(x => x.Field.Equals(h, StringComparison.OrdinalIgnoreCase)))
                 .Select(h => h.Value.Trim().Trim('<', '>')));
-        foreach (var token in addresses.Select(a => ReplyAddresses.TokenIn(pattern, a)).OfType<string>().Distinct().Take(5))
+        foreach (var token in addresses.Select(pattern.TokenIn).OfType<string>().Distinct().Take(5))
             if (await decider.FindAsync(token, EmailTokens.Reply, ct) is { } row) return row;
         return null;
     }

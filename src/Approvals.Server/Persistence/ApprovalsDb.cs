@@ -126,7 +126,8 @@ public class ApprovalsDb(DbContextOptions options) : DbContext(options)
             // round, 1.5-2.6 ms with a few thousand waiting (issue 9).
             e.HasIndex(x => x.CreatedAt, "IX_Outbox_Waiting").HasFilter("\"DispatchedAt\" IS NULL AND \"FailedAt\" IS NULL");
             // Refusals of inbound replies, counted per recipient before another is queued (InboundMail); only those rows.
-            e.HasIndex(x => x.CreatedAt, "IX_Outbox_Refusals").HasFilter("\"Event\" = 'ReplyRefused'");
+            // The filter is the same text as when the index was made (the migrations hold it): the event's name is fixed.
+            e.HasIndex(x => x.CreatedAt, "IX_Outbox_Refusals").HasFilter($"\"Event\" = '{Email.InboundMail.RefusedEvent}'");
         });
         b.Entity<TemplateRow>(e =>
         {

@@ -1,31 +1,52 @@
 namespace Approvals.Server.Email.Transports;
 
 /// <summary>
-/// The shape of <c>Email__ReplyAddress</c> (<c>approvals+{token}@example.org</c>, or <c>*</c> for the token): what comes
-/// before and after the token. The SMTP listener takes mail only for addresses of this shape, so it never becomes an open
-/// mailbox for anything else at the domain. Compared without regard to case, as mail systems do for the domain.
+/// <c>Email__ReplyAddress</c> (<c>approvals+{token}@example.org</c>), parsed once for every part that reads it: what
+/// comes before and after the token. Task mail gets its Reply-To from <see cref="Format"/>, a reply's token is found
+/// again with <see cref="TokenIn"/>, and the SMTP listener takes mail only for addresses that <see cref="Matches"/>, so
+/// it never becomes an open mailbox for anything else at the domain. The fixed parts compare without regard to case,
+/// as mail systems do; the token keeps its case.
 /// </summary>
 public sealed record ReplyAddressPattern(string Prefix, string Suffix)
 {
-    private static readonly string[] Placeholders = ["{token}", "*"];
+    public const string Placeholder = "{token}";
 
+    /// <summary>
+    /// The pattern in <paramref name="replyAddress"/>, or null when it is not one: <see cref="Placeholder"/> exactly once,
+    /// in the local part ("approvals+{token}@example.org", not "approvals@{token}.org"), a domain after the <c>@</c>, and
+    /// no white space.
+    /// </summary>
     public static ReplyAddressPattern? TryParse(string? replyAddress)
     {
-        if (string.IsNullOrWhiteSpace(replyAddress)) return null;
-        foreach (var placeholder in Placeholders)
-        {
-            var at = replyAddress.IndexOf(placeholder, StringComparison.Ordinal);
-            if (at < 0 || replyAddress.IndexOf(placeholder, at + 1, StringComparison.Ordinal) >= 0) continue;
-            var prefix = replyAddress[..at];
-            var suffix = replyAddress[(at + placeholder.Length)..];
-            // The token must sit in the local part: "approvals+{token}@example.org", not "approvals@{token}.org".
-            if (prefix.Contains('@', StringComparison.Ordinal) || !suffix.StartsWith('@') || suffix.Length < 2) return null;
-            return new ReplyAddressPattern(prefix, suffix);
-        }
-        return null;
+        if (string.IsNullOrWhiteSpace(replyAddress) || replyAddress.Any(char.IsWhiteSpace)) return null;
+        var at = replyAddress.IndexOf(Placeholder, StringComparison.Ordinal);
+        if (at < 0 || replyAddress.IndexOf(Placeholder, at + 1, StringComparison.Ordinal) >= 0) return null;
+        var prefix = replyAddress[..at];
+        var suffix = replyAddress[(at + Placeholder.Length)..];
+        if (prefix.Contains('@', StringComparison.Ordinal) || !suffix.StartsWith('@') || suffix.Length < 2
+            || suffix.IndexOf('@', 1) >= 0) return null;
+        return new ReplyAddressPattern(prefix, suffix);
     }
 
-    /// <summary>True for an address with a non-empty token between the prefix and the suffix.</summary>
+    /// <summary>The reply address that carries <paramref name="token"/>.</summary>
+    public string Format(string token) => Prefix + token + Suffix;
+
+    /// <summary>
+    /// The token in <paramref name="address"/> when the address has this shape and what stands in the token's place
+    /// has the shape of one of ours (<see cref="EmailTokens.LooksValid"/>), else null.
+    /// </summary>
+    public string? TokenIn(string? address)
+    {
+        var trimmed = address?.Trim();
+        if (trimmed is null || !Matches(trimmed)) return null;
+        var token = trimmed[Prefix.Length..^Suffix.Length];
+        return EmailTokens.LooksValid(token) ? token : null;
+    }
+
+    /// <summary>
+    /// True for an address with a non-empty token between the prefix and the suffix. What the listener takes: a token
+    /// that is not one of ours is answered by a refusal the sender can read rather than by the sending server's bounce.
+    /// </summary>
     public bool Matches(string address) =>
         address.Length > Prefix.Length + Suffix.Length
         && address.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)

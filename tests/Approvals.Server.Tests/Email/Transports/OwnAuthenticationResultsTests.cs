@@ -30,23 +30,4 @@ public sealed class OwnAuthenticationResultsTests
 
         Assert.Same(raw, OwnAuthenticationResults.Remove(raw, null).Message);
     }
-
-    [Theory]
-    [InlineData("approvals+{token}@example.org", "approvals+Ab-9_x@EXAMPLE.org", true)]
-    [InlineData("approvals+*@example.org", "approvals+t@example.org", true)]
-    [InlineData("approvals+{token}@example.org", "approvals+@example.org", false)]
-    [InlineData("approvals+{token}@example.org", "approvals@example.org", false)]
-    [InlineData("approvals+{token}@example.org", "approvals+t@example.org.evil.net", false)]
-    [InlineData("approvals+{token}@example.org", "approvals+a@b@example.org", false)]
-    [InlineData("approvals+{token}@example.org", "postmaster@example.org", false)]
-    public void ReplyAddressPattern_Address_MatchesOnlyReplyAddresses(string pattern, string address, bool matches) =>
-        Assert.Equal(matches, ReplyAddressPattern.TryParse(pattern)!.Matches(address));
-
-    [Theory]
-    [InlineData(null)]
-    [InlineData("approvals@example.org")]
-    [InlineData("approvals@{token}.org")]
-    [InlineData("{token}+{token}@example.org")]
-    public void ReplyAddressPattern_NoTokenInTheLocalPart_NotAPattern(string? pattern) =>
-        Assert.Null(ReplyAddressPattern.TryParse(pattern));
 }

@@ -9,6 +9,7 @@ public sealed class TransportSettingsTests
     [InlineData("Email:Inbound:SmtpPort", "2525", "Email:ReplyAddress")]
     [InlineData("Email:Inbound:Imap:Host", "imap.example.org", "Email:Inbound:Imap:User")]
     [InlineData("Email:Inbound:MaxBytes", "12", "MaxBytes")]
+    [InlineData("Email:ReplyAddress", "approvals+*@example.org", "Email:ReplyAddress")]
     public async Task Start_TransportHalfConfigured_StopsNamingTheSetting(string key, string value, string named)
     {
         await using var app = new TransportApp(StorageProvider.Sqlite, new Dictionary<string, string?> { [key] = value }, new RecordingInboundMail());
