@@ -44,6 +44,10 @@ internal sealed partial class CaseRun
         return to;
     }
 
+    /// <summary>
+    /// Whether <paramref name="who"/> already has a say in the stage: voted, waits their turn, is about to be given a
+    /// task, or holds or is offered another of its open tasks. A delegate, by hand or by absence, must not.
+    /// </summary>
     private bool TakesPart(StageRun stage, string who, Guid? exceptTask) =>
         stage.Voters.Contains(who) || stage.Pending.Contains(who) || _planned?.Contains(who) == true
         || state.OpenTasks.Any(t => t.StageSequence == stage.Sequence && t.Id != exceptTask && (t.Assignee == who || t.CandidateUsers.Contains(who)));

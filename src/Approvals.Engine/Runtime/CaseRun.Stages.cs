@@ -318,8 +318,7 @@ internal sealed partial class CaseRun
         if (to == task.Assignee)
             throw new EngineRefusal(RefusalKind.Invalid, $"The task is already assigned to {to}.", "to");
         var stage = state.Stages.Single(s => s.Sequence == task.StageSequence);
-        var holdsAnother = state.OpenTasks.Any(t => t.StageSequence == stage.Sequence && t.Id != task.Id && t.Assignee == to);
-        if (stage.Voters.Contains(to) || holdsAnother || stage.Pending.Contains(to))
+        if (TakesPart(stage, to, task.Id))
             throw new EngineRefusal(RefusalKind.Invalid, $"{to} already takes part in this stage; each person counts once.", "to");
         HandOver(task, to, d.Comment, new JsonObject { ["from"] = task.Assignee ?? Actor, ["to"] = to });
     }
