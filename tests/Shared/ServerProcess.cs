@@ -22,6 +22,7 @@ public sealed class ServerProcess : IDisposable
     private readonly ConcurrentQueue<string> _tail = new();
     private readonly string _workDir;
     private readonly StreamWriter? _log;
+    private readonly ConcurrentQueue<string> _notable = new();
     private int _fired, _races, _warnings, _errors;
 
     public ServerProcess(string serverBin, string connectionString, IReadOnlyDictionary<string, string>? settings = null,
@@ -71,6 +72,9 @@ public sealed class ServerProcess : IDisposable
 
     public int Errors => Volatile.Read(ref _errors);
 
+    /// <summary>The first few warning and error lines as the server wrote them, so a count in a report can be read.</summary>
+    public IReadOnlyList<string> FirstWarningsAndErrors => [.. _notable];
+
     public bool HasExited => _process.HasExited;
 
     /// <summary>The server's process id (the dotnet host running Approvals.Server.dll), for RSS and CPU readings.</summary>
@@ -87,11 +91,17 @@ public sealed class ServerProcess : IDisposable
             && int.TryParse(line.AsSpan(at + 6, end - at - 6), out var count))
             Interlocked.Add(ref _fired, count);
         else if (line.Contains("lost a write race", StringComparison.Ordinal)) Interlocked.Increment(ref _races);
-        else if (line.Contains(" warn: ", StringComparison.Ordinal)) Interlocked.Increment(ref _warnings);
-        else if (line.Contains(" fail: ", StringComparison.Ordinal) || line.Contains(" crit: ", StringComparison.Ordinal)) Interlocked.Increment(ref _errors);
+        else if (line.Contains(" warn: ", StringComparison.Ordinal)) Notable(line, ref _warnings);
+        else if (line.Contains(" fail: ", StringComparison.Ordinal) || line.Contains(" crit: ", StringComparison.Ordinal)) Notable(line, ref _errors);
         if (_log is not null) lock (_log) _log.WriteLine(line);
         _tail.Enqueue(line);
         while (_tail.Count > 200 && _tail.TryDequeue(out _)) { }
+    }
+
+    private void Notable(string line, ref int count)
+    {
+        Interlocked.Increment(ref count);
+        if (_notable.Count < 5) _notable.Enqueue(line);
     }
 
     public string Tail(int lines = 30) => string.Join('\n', _tail.TakeLast(lines));

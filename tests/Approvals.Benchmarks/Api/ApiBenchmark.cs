@@ -136,6 +136,7 @@ public static class ApiBenchmark
             Stats.Result("rss_mb", rssMax);
             Console.WriteLine($"mail: {relay.Received} messages delivered to the benchmark's SMTP relay over the whole run");
             Console.WriteLine($"server log: {server.Warnings} warnings, {server.Errors} errors, {server.LostRaces} lost write races (counted when Debug is on for the case store); load average at the end {Stats.LoadAverage()}");
+            foreach (var line in server.FirstWarningsAndErrors) Console.WriteLine($"  {line}");
             foreach (var r in reviewers) r.Dispose();
             return 0;
         }

@@ -228,6 +228,7 @@ public static class TimerLatenessBenchmark
 
         await HangfireBreakdownAsync(db, ct);
         Line($"server log: {server.Fired} 'fired' lines, {(o.CountRaces ? server.LostRaces.ToString(CultureInfo.InvariantCulture) : "(not counted)")} lost write races (retried), {server.Warnings} warnings, {server.Errors} errors");
+        foreach (var line in server.FirstWarningsAndErrors) Line($"  {line}");
     }
 
     /// <summary>

@@ -85,7 +85,18 @@ public static class VsWorkflowCoreBenchmark
                 foreach (var stage in BenchWorkflow.Stages)
                     await host.PublishEvent("decision", $"{key}/{stage}", "approve");
             }
-            await done.Task.WaitAsync(TimeSpan.FromMinutes(5), ct);
+            try
+            {
+                await done.Task.WaitAsync(TimeSpan.FromMinutes(5), ct);
+            }
+            catch (TimeoutException)
+            {
+                // Its in-memory store scans every instance and subscription it holds, so it slows as cases pile up: the
+                // rate is then what it completed in the time given, and the line says so.
+                var finished = Volatile.Read(ref completed);
+                Console.WriteLine($"WorkflowCore 3.22 completed {finished} of {cases} cases within {clock.Elapsed.TotalSeconds:0} s");
+                return finished / clock.Elapsed.TotalSeconds;
+            }
             return cases / clock.Elapsed.TotalSeconds;
         }
         finally
