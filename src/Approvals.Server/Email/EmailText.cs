@@ -43,6 +43,7 @@ public sealed record EmailText
     public string Ambiguous { get; init; } = "Your reply was not understood. Start your reply with Approve, Reject or Request changes on the first line.";
     public string ForeignSender { get; init; } = "This reply did not come from the person the task email was sent to, so it was not accepted.";
     public string AuthenticationFailed { get; init; } = "Your reply failed our sender checks (SPF, DKIM or DMARC), so it was not accepted.";
+    public string AutomaticReply { get; init; } = "This looks like an automatic reply (an out-of-office notice or similar), so it decided nothing.";
     public string ReplyDecided { get; init; } = "Your decision was recorded.";
     public string ReplyIgnored { get; init; } = "This message was not sent to the reply address of a current task email; nothing was done.";
     public string ReplyExpired { get; init; } = "The reply address of this task email has expired. Open the task in Approvals to decide.";
@@ -60,6 +61,7 @@ public sealed record EmailText
         EmailRefusals.Ambiguous => Ambiguous,
         EmailRefusals.ForeignSender => ForeignSender,
         EmailRefusals.AuthenticationFailed => AuthenticationFailed,
+        EmailRefusals.Automatic => AutomaticReply,
         _ => UnknownToken,
     };
 

@@ -19,9 +19,33 @@ public static partial class ReplyParser
 {
     private const int MaxLines = 2_000;
 
+    /// <summary>How much of a reply's text (or markup) is read: its decision and comment stand at its top.</summary>
+    internal const int MaxChars = 100_000;
+
+    /// <summary>A line longer than this is the sender's text, never a quote header, signature or Outlook header.</summary>
+    private const int MaxMarkerLine = 1_000;
+
+    /// <summary>
+    /// The reply's decision and comment. A reply that cannot be read in reasonable time (markup built to make the
+    /// patterns below backtrack, which each give up after a second) decides nothing, like one without a clear word:
+    /// its sender is told, and nothing fails.
+    /// </summary>
     public static ReplyReading Read(string? plain, string? html)
     {
-        var text = !string.IsNullOrWhiteSpace(plain) ? plain : HtmlToText(html ?? "");
+        try
+        {
+            return ReadHead(!string.IsNullOrWhiteSpace(plain) ? Head(plain) : HtmlToText(Head(html ?? "")));
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return new ReplyReading(null, null);
+        }
+    }
+
+    private static string Head(string text) => text.Length > MaxChars ? text[..MaxChars] : text;
+
+    private static ReplyReading ReadHead(string text)
+    {
         var own = OwnLines(text);
         var first = own.FindIndex(l => l.Trim().Length > 0);
         if (first < 0) return new ReplyReading(null, null);
@@ -57,6 +81,11 @@ public static partial class ReplyParser
             var line = lines[i].TrimEnd();
             var trimmed = line.Trim();
             if (trimmed.StartsWith('>')) continue;
+            if (line.Length > MaxMarkerLine)
+            {
+                own.Add(line);
+                continue;
+            }
             if (Signature().IsMatch(line) || OriginalMessage().IsMatch(trimmed) || IsOutlookHeader(lines, i)) break;
             var header = QuoteHeaderLength(lines, i);
             if (header > 0)
@@ -78,7 +107,8 @@ public static partial class ReplyParser
         var line = lines[i].Trim();
         if (line.Length == 0) return 0;
         if (QuoteHeader().IsMatch(line)) return 1;
-        if (i + 1 < lines.Count && QuoteHeaderStart().IsMatch(line) && QuoteHeader().IsMatch(line + " " + lines[i + 1].Trim())) return 2;
+        if (i + 1 < lines.Count && lines[i + 1].Length <= MaxMarkerLine && QuoteHeaderStart().IsMatch(line)
+            && QuoteHeader().IsMatch(line + " " + lines[i + 1].Trim())) return 2;
         return 0;
     }
 
@@ -86,7 +116,7 @@ public static partial class ReplyParser
     private static bool IsOutlookHeader(List<string> lines, int i)
     {
         if (!OutlookFrom().IsMatch(lines[i].Trim())) return false;
-        return lines.Skip(i + 1).Take(4).Any(l => OutlookSent().IsMatch(l.Trim()));
+        return lines.Skip(i + 1).Take(4).Any(l => l.Length <= MaxMarkerLine && OutlookSent().IsMatch(l.Trim()));
     }
 
     private static string? Comment(List<string> lines)

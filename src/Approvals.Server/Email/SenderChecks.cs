@@ -47,8 +47,13 @@ public static partial class SenderChecks
     /// <summary>An automatic answer (out of office, vacation, bounce): RFC 3834's Auto-Submitted and the common older markers.</summary>
     public static bool IsAutomatic(HeaderList headers)
     {
-        var auto = headers["Auto-Submitted"];
-        if (!string.IsNullOrWhiteSpace(auto) && !auto.Trim().StartsWith("no", StringComparison.OrdinalIgnoreCase)) return true;
+        // RFC 3834: every value but "no" (parameters after ';' and comments aside) marks a message as automatic, and a
+        // message with several such fields is automatic when any of them says so.
+        foreach (var field in headers.Where(h => h.Field.Equals("Auto-Submitted", StringComparison.OrdinalIgnoreCase)))
+        {
+            var value = Comments().Replace(field.Value, "").Split(';')[0].Trim();
+            if (!value.Equals("no", StringComparison.OrdinalIgnoreCase)) return true;
+        }
         if (headers.Contains("X-Autoreply") || headers.Contains("X-Autorespond")) return true;
         return headers["Precedence"]?.Trim().ToLowerInvariant() is "auto_reply" or "bulk" or "junk" or "list";
     }

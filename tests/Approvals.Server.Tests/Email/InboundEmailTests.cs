@@ -173,6 +173,31 @@ public abstract class InboundEmailTests(EmailAppFactory app)
         Assert.DoesNotContain(history, a => (string?)a!["action"] == "TaskDecided");
     }
 
+    [Theory]
+    [InlineData("Auto-Submitted: no\r\nAuto-Submitted: auto-replied\r\n")]
+    [InlineData("Auto-Submitted: notification\r\n")]
+    [InlineData("Auto-Submitted: auto-generated; owner-email=\"officer@example.org\"\r\n")]
+    public async Task Post_AutoSubmittedOtherThanNo_DecidesNothing(string headers)
+    {
+        var (_, taskId, replyTo) = await ReplyAddressAsync();
+
+        var answer = await SendAsync(Mime(Officer, replyTo, "Approve", extraHeaders: Passed + headers));
+
+        Assert.Equal("ignored", await OutcomeAsync(answer));
+        Assert.Null((await TaskAsync(app, taskId)).Decision);
+    }
+
+    [Fact]
+    public async Task Post_AutoSubmittedNo_ReadLikeAnyReply()
+    {
+        var (_, taskId, replyTo) = await ReplyAddressAsync();
+
+        var answer = await SendAsync(Mime(Officer, replyTo, "Approve", extraHeaders: Passed + "Auto-Submitted: No (written by a person)\r\n"));
+
+        Assert.Equal("decided", await OutcomeAsync(answer));
+        Assert.Equal("approve", (await TaskAsync(app, taskId)).Decision);
+    }
+
     [Fact]
     public async Task Post_AmbiguousReply_RefusedAndTheSameAddressStillWorks()
     {

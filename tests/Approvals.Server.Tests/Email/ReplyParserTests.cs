@@ -125,4 +125,36 @@ public sealed class ReplyParserTests
         Assert.True(decision == reading.Decision, $"{client}: expected {decision}, read {reading.Decision}");
         Assert.Equal(comment, reading.Comment);
     }
+
+    /// <summary>
+    /// Replies built to make the reading patterns backtrack (found by a probe from outside; they made the listener answer
+    /// 451 and the inbound route 500, so a relay would send them again and again): each is read from its first 100,000
+    /// characters, or gives up and decides nothing, and never fails. None of them may read as anything but its own word.
+    /// </summary>
+    public static TheoryData<string, string?, string?> HostileReplies => new()
+    {
+        { "2 MB of '<' after the word", null, "Approve<br>" + new string('<', 2_000_000) },
+        { "unclosed <head> 200,000 times", null, "Approve<br>" + string.Concat(Enumerable.Repeat("<head>", 200_000)) },
+        { "<div class=\" 100,000 times", null, "Approve<br>" + string.Concat(Enumerable.Repeat("<div class=\"a ", 100_000)) },
+        { "one 300 KB line of quote-header words", "On " + string.Concat(Enumerable.Repeat("x \u0643\u062a\u0628 ", 50_000)) + "\r\nApprove\r\n", null },
+        { "2,000 long lines of quote-header words", string.Concat(Enumerable.Repeat("On " + string.Concat(Enumerable.Repeat("x \u0643\u062a\u0628 ", 700)) + "\r\n", 2_000)), null },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileReplies))]
+    public void Read_ReplyBuiltToBacktrack_ReadOrRefusedWithoutFailing(string shape, string? plain, string? html)
+    {
+        var reading = ReplyParser.Read(plain, html);
+
+        Assert.True(reading.Decision is null or Decision.Approve, $"{shape}: read {reading.Decision}");
+    }
+
+    [Fact]
+    public void Read_LongOwnLineBeforeTheWord_ReadAsTheSendersText()
+    {
+        var reading = ReplyParser.Read("Approve\n" + new string('x', 3_000) + "\n\nOn Mon, 30 Nov 2026 Approvals wrote:\n> Reject", null);
+
+        Assert.Equal(Decision.Approve, reading.Decision);
+        Assert.Equal(new string('x', 3_000), reading.Comment?.Trim());
+    }
 }
