@@ -45,6 +45,7 @@ public sealed class TaskMailActionsIssuer(IServiceScopeFactory scopes, TimeProvi
         var now = clock.GetUtcNow();
         var expires = now + options.Value.LinkLifetime;
         var baseUrl = app.Value.Base;
+        var replyAddress = ReplyAddressPattern.TryParse(options.Value.ReplyAddress);
         var issued = new List<TaskMailActions>(wanted.Count);
         foreach (var (taskId, recipient) in wanted)
         {
@@ -63,7 +64,7 @@ public sealed class TaskMailActionsIssuer(IServiceScopeFactory scopes, TimeProvi
             }
             string Link(string decision) => $"{baseUrl}/email/decide?token={Add(EmailTokens.Link, decision)}";
             issued.Add(new TaskMailActions(Link("approve"), Link("reject"), Link("request-changes"), $"{baseUrl}/tasks/{taskId}",
-                ReplyAddressPattern.TryParse(options.Value.ReplyAddress)?.Format(Add(EmailTokens.Reply, null))));
+                replyAddress?.Format(Add(EmailTokens.Reply, null))));
         }
         await db.SaveChangesAsync(ct);
         return issued;

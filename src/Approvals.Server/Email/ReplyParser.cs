@@ -20,7 +20,7 @@ public static partial class ReplyParser
     private const int MaxLines = 2_000;
 
     /// <summary>How much of a reply's text (or markup) is read: its decision and comment stand at its top.</summary>
-    internal const int MaxChars = 100_000;
+    private const int MaxChars = 100_000;
 
     /// <summary>A line longer than this is the sender's text, never a quote header, signature or Outlook header.</summary>
     private const int MaxMarkerLine = 1_000;
