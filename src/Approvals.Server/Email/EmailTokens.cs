@@ -14,13 +14,16 @@ public static class EmailTokens
     public const string Link = "link";
     public const string Reply = "reply";
 
+    /// <summary>The characters of a token: 32 bytes in base64url.</summary>
+    public const int Length = 43;
+
     /// <summary>32 random bytes, base64url: 43 characters that fit in a URL and in an address's local part.</summary>
     public static string New() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
     public static string HashOf(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     /// <summary>Whether <paramref name="token"/> could be one of ours at all (spares a query for junk).</summary>
-    public static bool LooksValid(string? token) => token is { Length: 43 } && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+    public static bool LooksValid(string? token) => token is { Length: Length } && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 }
 
 /// <summary>

@@ -80,7 +80,7 @@ public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecis
         var claimed = await db.InboundMessages.FirstAsync(m => m.MessageId == messageId, ct);
         claimed.Outcome = outcome == "decided" ? outcome : reason ?? outcome;
         claimed.TaskId = token?.TaskId;
-        var to = reason is null ? null : await RecipientAsync(db, token, from, reason, ct);
+        var to = reason is null ? null : await RecipientAsync(db, token, from, reason, FromVerified(message, from), ct);
         var answered = to is not null && await MayAnswerAsync(db, to, ct);
         if (answered) db.Outbox.Add(RefusalMail(db, token, to!, reason!, decision, messageId));
         else if (to is not null)
@@ -123,15 +123,25 @@ public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecis
 
     /// <summary>
     /// Who hears why: the token's person, and only them. A reply to an unknown token is answered only when its sender
-    /// is a known user (anyone else would get backscatter); a foreign sender is never answered.
+    /// is a known user whose address this server could verify (<see cref="FromVerified"/>): anyone else would get
+    /// backscatter, and without a verified From, anyone could make the server mail a named user. A foreign sender is
+    /// never answered.
     /// </summary>
-    private static async Task<string?> RecipientAsync(ApprovalsDb db, EmailTokenRow? token, string? from, string reason, CancellationToken ct)
+    private static async Task<string?> RecipientAsync(ApprovalsDb db, EmailTokenRow? token, string? from, string reason, bool fromVerified,
+        CancellationToken ct)
     {
         if (reason == EmailRefusals.Automatic) return null;
         if (token is not null) return token.Person;
-        if (reason != EmailRefusals.UnknownToken || from is null) return null;
+        if (reason != EmailRefusals.UnknownToken || from is null || !fromVerified) return null;
         return await db.Users.AsNoTracking().AnyAsync(u => u.Email == from && !u.Disabled, ct) ? from : null;
     }
+
+    /// <summary>
+    /// Whether the From address passed our receiving host's checks (<c>Email__Inbound__AuthServId</c> set and its
+    /// <c>Authentication-Results</c> showing a pass). Without that id nothing can be verified.
+    /// </summary>
+    private bool FromVerified(MimeMessage message, string? from) =>
+        !string.IsNullOrWhiteSpace(inbound.Value.AuthServId) && !SenderChecks.Fails(message.Headers, inbound.Value.AuthServId, from);
 
     /// <summary>
     /// Whether <paramref name="to"/> may hear of one more refused reply: a flood of forged replies (a new Message-ID

@@ -229,6 +229,20 @@ public abstract class InboundEmailTests(EmailAppFactory app)
     }
 
     [Fact]
+    public async Task Post_UnknownReplyTokenFromAnUnverifiedAddress_NotAnswered()
+    {
+        // Without a pass from our own receiving host, the From could be anyone's: answering would let a stranger make
+        // the server mail a named user (and use up that user's hourly answers).
+        var forged = EmailAppFactory.ReplyPattern.Replace("{token}", new string('C', 43), StringComparison.Ordinal);
+        var messageId = Guid.NewGuid().ToString("N");
+
+        var response = await SendAsync(Mime(Officer, forged, "Approve\r\n", messageId, extraHeaders: ""));
+
+        Assert.Equal("ignored", await OutcomeAsync(response));
+        Assert.DoesNotContain(await RefusalMailAsync(app, null), o => o.DetailsJson!.Contains(messageId, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Post_FloodOfForgedReplies_EachRecordedButOnlyTheHourlyNumberAnswered()
     {
         const string Flooded = "records.officer@example.org"; // a known user no other test here writes as

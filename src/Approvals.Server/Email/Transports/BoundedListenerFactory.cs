@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using SmtpServer;
@@ -10,38 +11,101 @@ namespace Approvals.Server.Email.Transports;
 /// <summary>
 /// Bounds the SMTP sessions served at once: the listener accepts the next connection only when a slot is free, so a
 /// flood of connections waits in the operating system's listen queue instead of costing a task and buffers each.
-/// A slot is given back when the session's connection is disposed.
+/// One client address holds at most <c>maxPerAddress</c> of the slots (the trusted relays excepted): a further
+/// connection from it is answered 421, which a sending server takes as "try again later", and closed at once, so one
+/// stranger's idle connections cannot keep everyone else's replies out. A slot is given back when the session's
+/// connection is disposed.
 /// </summary>
-internal sealed class BoundedListenerFactory(int maxSessions) : IEndpointListenerFactory, IDisposable
+internal sealed class BoundedListenerFactory(int maxSessions, int maxPerAddress, IReadOnlySet<IPAddress> unlimited) : IEndpointListenerFactory, IDisposable
 {
     private readonly SemaphoreSlim _slots = new(maxSessions, maxSessions);
+    private readonly Dictionary<IPAddress, int> _perAddress = [];
     private readonly EndpointListenerFactory _inner = new();
 
     public IEndpointListener CreateListener(IEndpointDefinition endpointDefinition) =>
-        new Listener(_inner.CreateListener(endpointDefinition), _slots);
+        new Listener(_inner.CreateListener(endpointDefinition), this);
 
     public void Dispose() => _slots.Dispose();
 
-    private sealed class Listener(IEndpointListener inner, SemaphoreSlim slots) : IEndpointListener
+    /// <summary>The client's address as the limit counts it (an IPv4 client on an IPv6 socket counts as IPv4).</summary>
+    internal static IPAddress? ClientOf(ISessionContext context) =>
+        context.Properties.TryGetValue(EndpointListener.RemoteEndPointKey, out var endpoint) && endpoint is IPEndPoint remote
+            ? remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address
+            : null;
+
+    /// <summary>Counts a session of <paramref name="address"/>, or says no when it already holds its share.</summary>
+    private bool TryTake(IPAddress? address)
     {
+        if (address is null || unlimited.Contains(address)) return true;
+        lock (_perAddress)
+        {
+            var held = _perAddress.GetValueOrDefault(address);
+            if (held >= maxPerAddress) return false;
+            _perAddress[address] = held + 1;
+            return true;
+        }
+    }
+
+    private void Give(IPAddress? address)
+    {
+        if (address is not null && !unlimited.Contains(address))
+            lock (_perAddress)
+            {
+                if (_perAddress.GetValueOrDefault(address) <= 1) _perAddress.Remove(address);
+                else _perAddress[address]--;
+            }
+        _slots.Release();
+    }
+
+    private sealed class Listener(IEndpointListener inner, BoundedListenerFactory bounds) : IEndpointListener
+    {
+        private static readonly byte[] TooMany = "421 4.7.0 Too many sessions from your address, try again later\r\n"u8.ToArray();
+
         public async Task<ISecurableDuplexPipe> GetPipeAsync(ISessionContext context, CancellationToken cancellationToken)
         {
-            await slots.WaitAsync(cancellationToken);
-            try
+            while (true)
             {
-                return new Session(await inner.GetPipeAsync(context, cancellationToken), slots);
+                await bounds._slots.WaitAsync(cancellationToken);
+                ISecurableDuplexPipe pipe;
+                try
+                {
+                    pipe = await inner.GetPipeAsync(context, cancellationToken);
+                }
+                catch
+                {
+                    bounds._slots.Release();
+                    throw;
+                }
+                var address = ClientOf(context);
+                if (bounds.TryTake(address)) return new Session(pipe, bounds, address);
+                await RefuseAsync(pipe);
+                bounds._slots.Release();
+                // The same context serves the next connection: the inner listener adds its endpoints again.
+                context.Properties.Remove(EndpointListener.LocalEndPointKey);
+                context.Properties.Remove(EndpointListener.RemoteEndPointKey);
             }
-            catch
+        }
+
+        private static async Task RefuseAsync(ISecurableDuplexPipe pipe)
+        {
+            using (pipe)
             {
-                slots.Release();
-                throw;
+                try
+                {
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    await pipe.Output.WriteAsync(TooMany, timeout.Token);
+                }
+                catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+                {
+                    // The client is gone or does not read: closing is answer enough.
+                }
             }
         }
 
         public void Dispose() => inner.Dispose();
     }
 
-    private sealed class Session(ISecurableDuplexPipe inner, SemaphoreSlim slots) : ISecurableDuplexPipe
+    private sealed class Session(ISecurableDuplexPipe inner, BoundedListenerFactory bounds, IPAddress? address) : ISecurableDuplexPipe
     {
         private int _released;
 
@@ -59,7 +123,7 @@ internal sealed class BoundedListenerFactory(int maxSessions) : IEndpointListene
         public void Dispose()
         {
             inner.Dispose();
-            if (Interlocked.Exchange(ref _released, 1) == 0) slots.Release();
+            if (Interlocked.Exchange(ref _released, 1) == 0) bounds.Give(address);
         }
     }
 }

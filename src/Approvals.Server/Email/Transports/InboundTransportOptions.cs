@@ -26,13 +26,27 @@ public sealed class InboundTransportOptions : IValidatableObject
     [Range(1, 10_000)]
     public int MaxSessions { get; set; } = 32;
 
-    /// <summary>How long an idle SMTP session is kept open.</summary>
+    /// <summary>
+    /// Of those, the most one client address may hold; a further connection from it is answered 421 (try again later).
+    /// The trusted relays are not counted: behind an MX, every reply comes from it.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxSessionsPerAddress { get; set; } = 8;
+
+    /// <summary>How long an SMTP session may last; a command is waited for at most 30 seconds of it.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan SmtpSessionTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>IP addresses of the organisation's MX or relays that verify mail and add their own
     /// <c>Authentication-Results</c>: their copies are kept. Anyone else's copies with our id are removed.</summary>
     public string[] SmtpTrustedRelays { get; set; } = [];
+
+    /// <summary><see cref="SmtpTrustedRelays"/> parsed (IPv4 as such); the settings are checked at start.</summary>
+    internal IReadOnlySet<IPAddress> TrustedRelayAddresses =>
+        _trusted ??= SmtpTrustedRelays.Select(r => IPAddress.TryParse(r, out var a) ? a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a : null)
+            .OfType<IPAddress>().ToHashSet();
+
+    private HashSet<IPAddress>? _trusted;
 
     /// <summary><c>Email__ReplyAddress</c>, e.g. <c>approvals+{token}@example.org</c> (bound from the parent section).</summary>
     public string? ReplyAddress { get; set; }
@@ -43,7 +57,7 @@ public sealed class InboundTransportOptions : IValidatableObject
     {
         if (SmtpPort is not null && ReplyAddressPattern.TryParse(ReplyAddress) is null)
             yield return new ValidationResult(
-                "Email:Inbound:SmtpPort needs Email:ReplyAddress with one '{token}' or '*', e.g. approvals+{token}@example.org.",
+                "Email:Inbound:SmtpPort needs Email:ReplyAddress with one '{token}' in its local part, e.g. approvals+{token}@example.org.",
                 [nameof(ReplyAddress)]);
         if (SmtpPort is not null && !IPAddress.TryParse(SmtpBind, out _))
             yield return new ValidationResult("Email:Inbound:SmtpBind must be an IP address, e.g. 127.0.0.1 or 0.0.0.0.", [nameof(SmtpBind)]);

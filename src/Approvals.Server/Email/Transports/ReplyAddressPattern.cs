@@ -38,18 +38,17 @@ public sealed record ReplyAddressPattern(string Prefix, string Suffix)
     public string? TokenIn(string? address)
     {
         var trimmed = address?.Trim();
-        if (trimmed is null || !Matches(trimmed)) return null;
-        var token = trimmed[Prefix.Length..^Suffix.Length];
-        return EmailTokens.LooksValid(token) ? token : null;
+        return trimmed is not null && Matches(trimmed) ? trimmed[Prefix.Length..^Suffix.Length] : null;
     }
 
     /// <summary>
-    /// True for an address with a non-empty token between the prefix and the suffix. What the listener takes: a token
-    /// that is not one of ours is answered by a refusal the sender can read rather than by the sending server's bounce.
+    /// True for an address with a token of our shape between the prefix and the suffix: what the listener takes. Any
+    /// other local part is refused at <c>RCPT</c>, so a stranger cannot hand it kilobytes of address. A token of the
+    /// right shape that is not one of ours is taken, and decides nothing.
     /// </summary>
     public bool Matches(string address) =>
-        address.Length > Prefix.Length + Suffix.Length
+        address.Length == Prefix.Length + EmailTokens.Length + Suffix.Length
         && address.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
         && address.EndsWith(Suffix, StringComparison.OrdinalIgnoreCase)
-        && !address.AsSpan(Prefix.Length, address.Length - Prefix.Length - Suffix.Length).ContainsAny('@', ' ');
+        && EmailTokens.LooksValid(address.Substring(Prefix.Length, EmailTokens.Length));
 }

@@ -6,11 +6,16 @@ namespace Approvals.Server.Email.Transports;
 /// <summary>
 /// The built-in SMTP listener for replies (on when <c>Email__Inbound__SmtpPort</c> is set). It is meant to sit behind
 /// the organisation's MX or relay, which forwards mail for the reply addresses to it; it takes no mail for any other
-/// address, advertises and enforces <c>Email__Inbound__MaxBytes</c>, and serves at most <c>MaxSessions</c> at once.
+/// address, advertises and enforces <c>Email__Inbound__MaxBytes</c>, serves at most <c>MaxSessions</c> at once and at most
+/// <c>MaxSessionsPerAddress</c> to one client address (the trusted relays excepted), waits at most
+/// <see cref="CommandWait"/> for each command, and names no software or version in its greeting.
 /// </summary>
 internal sealed class SmtpListener(
     IServiceProvider services, IOptions<InboundTransportOptions> options, IOptions<InboundMailOptions> mail, ILogger<SmtpListener> log) : BackgroundService
 {
+    /// <summary>How long a command may be waited for: a relay sends each at once, and an idle connection holds a slot.</summary>
+    internal static readonly TimeSpan CommandWait = TimeSpan.FromSeconds(30);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
@@ -19,9 +24,12 @@ internal sealed class SmtpListener(
         var maxBytes = (int)mail.Value.MaxBytes;
         InboundMailCheck.EnsureHandler(services, "Email:Inbound:SmtpPort");
         var store = ActivatorUtilities.CreateInstance<SmtpReplyStore>(services);
-        using var listeners = new BoundedListenerFactory(o.MaxSessions);
+        using var listeners = new BoundedListenerFactory(o.MaxSessions, o.MaxSessionsPerAddress, o.TrustedRelayAddresses);
+        var serverName = ReplyAddressPattern.TryParse(o.ReplyAddress)!.Suffix[1..];
         var serverOptions = new SmtpServerOptionsBuilder()
-            .ServerName(ReplyAddressPattern.TryParse(o.ReplyAddress)!.Suffix[1..])
+            .ServerName(serverName)
+            .CustomSmtpGreeting(_ => $"220 {serverName} ESMTP ready")
+            .CommandWaitTimeout(o.SmtpSessionTimeout < CommandWait ? o.SmtpSessionTimeout : CommandWait)
             .Endpoint(e => e.Endpoint(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(o.SmtpBind), port)).SessionTimeout(o.SmtpSessionTimeout))
             .MaxMessageSize(maxBytes, MaxMessageSizeHandling.Strict)
             .Build();

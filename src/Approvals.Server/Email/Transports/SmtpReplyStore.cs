@@ -1,9 +1,7 @@
 using System.Buffers;
-using System.Net;
 using Microsoft.Extensions.Options;
 using SmtpServer;
 using SmtpServer.Mail;
-using SmtpServer.Net;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
 
@@ -21,8 +19,6 @@ internal sealed class SmtpReplyStore(
     private readonly ReplyAddressPattern _pattern = ReplyAddressPattern.TryParse(options.Value.ReplyAddress)
         ?? throw new InvalidOperationException("Email:ReplyAddress is not a reply address pattern.");
 
-    private readonly HashSet<IPAddress> _trustedRelays = [.. options.Value.SmtpTrustedRelays.Select(IPAddress.Parse)];
-
     public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken) =>
         Task.FromResult(true);
 
@@ -38,10 +34,10 @@ internal sealed class SmtpReplyStore(
         ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var remote = context.Properties.TryGetValue(EndpointListener.RemoteEndPointKey, out var endpoint) ? endpoint as IPEndPoint : null;
+        var remote = BoundedListenerFactory.ClientOf(context);
         var raw = WithFinalLineBreak(buffer);
         var removed = 0;
-        if (remote is null || !_trustedRelays.Contains(remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address))
+        if (remote is null || !options.Value.TrustedRelayAddresses.Contains(remote))
             (raw, removed) = OwnAuthenticationResults.Remove(raw, mail.Value.AuthServId);
         try
         {
@@ -51,13 +47,13 @@ internal sealed class SmtpReplyStore(
             var result = await inbound.AcceptAsync(stream, InboundSource.Smtp, cancellationToken);
             log.LogInformation(
                 "SMTP: message of {Bytes} bytes from {Remote} handled: {Outcome} ({Removed} forged Authentication-Results removed)",
-                raw.Length, remote?.Address, result.Outcome, removed);
+                raw.Length, remote, result.Outcome, removed);
             return SmtpServer.Protocol.SmtpResponse.Ok;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Whatever failed (the database, the handler), the sender keeps the message and retries later.
-            log.LogError(e, "SMTP: a message of {Bytes} bytes from {Remote} could not be handled; answered 451", raw.Length, remote?.Address);
+            log.LogError(e, "SMTP: a message of {Bytes} bytes from {Remote} could not be handled; answered 451", raw.Length, remote);
             return new SmtpServer.Protocol.SmtpResponse((SmtpReplyCode)451, "4.3.0 Temporarily unable to process the message, try again later");
         }
     }

@@ -17,11 +17,31 @@ public sealed class RawSmtp : IAsyncDisposable
         _reader = new StreamReader(_stream, Encoding.Latin1);
     }
 
-    public static async Task<RawSmtp> ConnectAsync(int port)
+    /// <summary>Connects to the listener on 127.0.0.1, from <paramref name="from"/> when given (any 127.x.y.z is this host).</summary>
+    public static async Task<RawSmtp> ConnectAsync(int port, string? from = null)
     {
-        var tcp = new TcpClient();
+        var tcp = from is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(from), 0));
         await tcp.ConnectAsync("127.0.0.1", port);
         return new RawSmtp(tcp);
+    }
+
+    /// <summary>True when the server closed the connection within <paramref name="wait"/> (what it still had to say is skipped).</summary>
+    public async Task<bool> ClosedWithinAsync(TimeSpan wait)
+    {
+        using var cts = new CancellationTokenSource(wait);
+        try
+        {
+            while (await _reader.ReadLineAsync(cts.Token) is not null) { }
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
     }
 
     /// <summary>True when the server said something within <paramref name="wait"/> (nothing is read).</summary>

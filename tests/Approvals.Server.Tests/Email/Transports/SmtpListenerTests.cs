@@ -22,7 +22,9 @@ public abstract class SmtpListenerTests(StorageProvider provider) : IAsyncLifeti
             ["Email:ReplyAddress"] = "approvals+{token}@example.org",
             ["Email:Inbound:SmtpPort"] = _port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Email:Inbound:MaxBytes"] = MaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Email:Inbound:MaxSessions"] = "2",
+            ["Email:Inbound:MaxSessions"] = "3",
+            ["Email:Inbound:MaxSessionsPerAddress"] = "2",
+            ["Email:Inbound:SmtpTrustedRelays:0"] = "127.0.0.9",
             ["Email:Inbound:AuthServId"] = "mx.example.org",
         }, new RecordingInboundMail()).Started();
         return ListeningAsync(_port);
@@ -49,6 +51,9 @@ public abstract class SmtpListenerTests(StorageProvider provider) : IAsyncLifeti
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
+    /// <summary>A reply address with a token of our shape (the listener refuses any other local part at RCPT).</summary>
+    private static readonly string ReplyTo = $"approvals+{EmailTokens.New()}@example.org";
+
     private static MimeMessage Reply(string to, string body = "Approved - checked the documents", params (string Name, string Value)[] headers)
     {
         var message = new MimeMessage();
@@ -72,7 +77,7 @@ public abstract class SmtpListenerTests(StorageProvider provider) : IAsyncLifeti
     [Fact]
     public async Task Send_ToReplyAddress_HandlerGetsTheMessage()
     {
-        var reply = Reply("approvals+tok3n@Example.org");
+        var reply = Reply(ReplyTo.Replace("@example.org", "@Example.org", StringComparison.Ordinal));
         await SendAsync(reply);
 
         await Inbound.WaitForAsync(1, TimeSpan.FromSeconds(10));
@@ -86,13 +91,13 @@ public abstract class SmtpListenerTests(StorageProvider provider) : IAsyncLifeti
     [Fact]
     public async Task Data_DotStuffedLines_HandlerGetsTheSenderBytes()
     {
-        const string message = "From: reviewer@example.org\r\nTo: approvals+abc@example.org\r\nSubject: Re: task\r\n" +
+        var message = "From: reviewer@example.org\r\nTo: " + ReplyTo + "\r\nSubject: Re: task\r\n" +
                                "Message-ID: <dots@client.example.org>\r\n\r\nApproved\r\n.a line that starts with a dot\r\n\r\n> quoted\r\n";
         await using var smtp = await RawSmtp.ConnectAsync(_port);
         Assert.StartsWith("220", await smtp.ReplyAsync());
         Assert.StartsWith("250", await smtp.SendAsync("EHLO client.example.org"));
         Assert.StartsWith("250", await smtp.SendAsync("MAIL FROM:<reviewer@example.org>"));
-        Assert.StartsWith("250", await smtp.SendAsync("RCPT TO:<approvals+abc@example.org>"));
+        Assert.StartsWith("250", await smtp.SendAsync($"RCPT TO:<{ReplyTo}>"));
         Assert.StartsWith("354", await smtp.SendAsync("DATA"));
         var answer = await smtp.SendAsync(message.Replace("\r\n.", "\r\n..", StringComparison.Ordinal) + ".");
 
@@ -125,7 +130,7 @@ public abstract class SmtpListenerTests(StorageProvider provider) : IAsyncLifeti
         await smtp.ReplyAsync();
         await smtp.SendAsync("EHLO client.example.org");
         await smtp.SendAsync("MAIL FROM:<reviewer@example.org>");
-        await smtp.SendAsync("RCPT TO:<approvals+abc@example.org>");
+        await smtp.SendAsync($"RCPT TO:<{ReplyTo}>");
         Assert.StartsWith("354", await smtp.SendAsync("DATA"));
         var line = new string('x', 998) + "\r\n";
         string answer;
@@ -148,7 +153,7 @@ public abstract class SmtpListenerTests(StorageProvider provider) : IAsyncLifeti
     [Fact]
     public async Task Send_HandlerFails_TemporaryErrorThenRedeliveryHandled()
     {
-        var reply = Reply("approvals+tok3n@example.org");
+        var reply = Reply(ReplyTo);
         Inbound.FailNext(1);
 
         var error = await Assert.ThrowsAsync<SmtpCommandException>(() => SendAsync(reply));
@@ -163,7 +168,7 @@ public abstract class SmtpListenerTests(StorageProvider provider) : IAsyncLifeti
     [Fact]
     public async Task Send_AuthenticationResultsClaimingOurId_Removed()
     {
-        await SendAsync(Reply("approvals+tok3n@example.org", "Approved",
+        await SendAsync(Reply(ReplyTo, "Approved",
             ("Authentication-Results", "mx.example.org; dmarc=pass header.from=example.org"),
             ("Authentication-Results", "(forged) MX.Example.org 1; spf=pass"),
             ("Authentication-Results", "other.example.net; spf=fail smtp.mailfrom=example.org")));
@@ -174,18 +179,81 @@ public abstract class SmtpListenerTests(StorageProvider provider) : IAsyncLifeti
         Assert.Equal(["other.example.net; spf=fail smtp.mailfrom=example.org"], kept);
     }
 
+    [Theory]
+    [InlineData("approvals+short@example.org")]
+    [InlineData("approvals+{0}x@example.org")]
+    [InlineData("approvals+{1}@example.org")]
+    public async Task Rcpt_LocalPartNotATokenOfOurShape_Refused550(string address)
+    {
+        await using var smtp = await RawSmtp.ConnectAsync(_port);
+        await smtp.ReplyAsync();
+        await smtp.SendAsync("EHLO client.example.org");
+        await smtp.SendAsync("MAIL FROM:<reviewer@example.org>");
+
+        var answer = await smtp.SendAsync("RCPT TO:<" + string.Format(System.Globalization.CultureInfo.InvariantCulture, address, EmailTokens.New(), new string('a', 10_000)) + ">");
+
+        Assert.StartsWith("550", answer);
+        Assert.StartsWith("250", await smtp.SendAsync($"RCPT TO:<{ReplyTo}>"));
+    }
+
+    [Fact]
+    public async Task Connect_Greeting_NamesTheDomainButNoSoftware()
+    {
+        await using var smtp = await RawSmtp.ConnectAsync(_port);
+
+        Assert.Equal("220 example.org ESMTP ready\n", await smtp.ReplyAsync());
+    }
+
     [Fact]
     public async Task Connect_MoreThanMaxSessions_WaitsForAFreeSlot()
     {
-        await using var first = await RawSmtp.ConnectAsync(_port);
-        await using var second = await RawSmtp.ConnectAsync(_port);
+        await using var first = await RawSmtp.ConnectAsync(_port, "127.0.0.1");
+        await using var second = await RawSmtp.ConnectAsync(_port, "127.0.0.2");
+        await using var third = await RawSmtp.ConnectAsync(_port, "127.0.0.3");
+        Assert.StartsWith("220", await first.ReplyAsync());
+        Assert.StartsWith("220", await second.ReplyAsync());
+        Assert.StartsWith("220", await third.ReplyAsync());
+
+        await using var fourth = await RawSmtp.ConnectAsync(_port, "127.0.0.4");
+        Assert.False(await fourth.SpokeWithinAsync(TimeSpan.FromSeconds(1)));
+
+        Assert.StartsWith("221", await first.SendAsync("QUIT"));
+        Assert.StartsWith("220", await fourth.ReplyAsync());
+    }
+
+    [Fact]
+    public async Task Connect_MoreThanMaxSessionsPerAddress_TryAgainLaterWhileOthersAreServed()
+    {
+        await using var first = await RawSmtp.ConnectAsync(_port, "127.0.0.5");
+        await using var second = await RawSmtp.ConnectAsync(_port, "127.0.0.5");
         Assert.StartsWith("220", await first.ReplyAsync());
         Assert.StartsWith("220", await second.ReplyAsync());
 
-        await using var third = await RawSmtp.ConnectAsync(_port);
-        Assert.False(await third.SpokeWithinAsync(TimeSpan.FromSeconds(1)));
+        await using var third = await RawSmtp.ConnectAsync(_port, "127.0.0.5");
+        Assert.StartsWith("421", await third.ReplyAsync());
+        Assert.True(await third.ClosedWithinAsync(TimeSpan.FromSeconds(5)));
 
+        // Another address still gets a session while the first holds its share.
+        await using var other = await RawSmtp.ConnectAsync(_port, "127.0.0.6");
+        Assert.StartsWith("220", await other.ReplyAsync());
+
+        // A session ended gives the share back.
         Assert.StartsWith("221", await first.SendAsync("QUIT"));
+        await first.DisposeAsync();
+        await Task.Delay(200);
+        await using var again = await RawSmtp.ConnectAsync(_port, "127.0.0.5");
+        Assert.StartsWith("220", await again.ReplyAsync());
+    }
+
+    [Fact]
+    public async Task Connect_TrustedRelay_NotHeldToThePerAddressShare()
+    {
+        await using var first = await RawSmtp.ConnectAsync(_port, "127.0.0.9");
+        await using var second = await RawSmtp.ConnectAsync(_port, "127.0.0.9");
+        await using var third = await RawSmtp.ConnectAsync(_port, "127.0.0.9");
+
+        Assert.StartsWith("220", await first.ReplyAsync());
+        Assert.StartsWith("220", await second.ReplyAsync());
         Assert.StartsWith("220", await third.ReplyAsync());
     }
 }
