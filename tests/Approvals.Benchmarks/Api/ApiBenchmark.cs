@@ -98,6 +98,21 @@ public static class ApiBenchmark
             Stats.Result("generator_cpu", flat.GeneratorCpu);
             Stats.Result("server_cpu", flat.ServerCpu);
 
+            // What the requests of an action cost without the decision: the inbox read each action begins with, and
+            // the cheapest request there is (one trivial statement). Actions per second cannot pass the first.
+            var inboxReads = await load.ReadFlatOutAsync("/api/tasks?status=Open&limit=1", TimeSpan.FromSeconds(5), ct);
+            var healthReads = await load.ReadFlatOutAsync("/healthz", TimeSpan.FromSeconds(5), ct);
+            await load.StartCasesAsync(o.Reviewers * 150, ct);
+            await Inbox.WaitForOutboxAsync(pg.ConnectionString, ct);
+            var listed = await load.DecideListedAsync(TimeSpan.FromSeconds(5), ct);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"requests alone, flat out by {o.Reviewers} clients: inbox first page {inboxReads.PerSecond:0}/s (server CPU {inboxReads.ServerCpu:P0}),"
+                + $" GET /healthz {healthReads.PerSecond:0}/s (server CPU {healthReads.ServerCpu:P0}),"
+                + $" decisions with one inbox read per 50 {listed.PerSecond:0}/s (server CPU {listed.ServerCpu:P0}); an action is an inbox read and a decision"));
+            Stats.Result("inbox_reads_per_s", inboxReads.PerSecond);
+            Stats.Result("health_reads_per_s", healthReads.PerSecond);
+            Stats.Result("listed_decisions_per_s", listed.PerSecond);
+
             // Fresh cases for the latency run, so its reviewers never run out (a case gives three decisions), their mail sent first.
             await load.StartCasesAsync((int)Math.Ceiling(flat.PerSecond / 2 * o.LatencySeconds / 3 * 1.5) + o.Reviewers * 4, ct);
             await Inbox.WaitForOutboxAsync(pg.ConnectionString, ct);

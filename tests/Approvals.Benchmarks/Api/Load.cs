@@ -72,6 +72,55 @@ public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewe
     }
 
     /// <summary>
+    /// Every reviewer sends GET <paramref name="path"/> back to back for <paramref name="duration"/>: what one kind of
+    /// request costs alone. The reviewers' inbox read is half of every action; with it alone flat out, the rate it
+    /// reaches bounds the actions per second whatever a decision costs.
+    /// </summary>
+    public async Task<(double PerSecond, double ServerCpu)> ReadFlatOutAsync(string path, TimeSpan duration, CancellationToken ct)
+    {
+        var reads = 0;
+        var serverBefore = Stats.CpuTime(serverPid);
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(reviewers.Select(async reviewer =>
+        {
+            while (clock.Elapsed < duration)
+            {
+                using var response = await reviewer.GetAsync(path, ct);
+                response.EnsureSuccessStatusCode();
+                Interlocked.Increment(ref reads);
+            }
+        }));
+        var elapsed = clock.Elapsed;
+        return (reads / elapsed.TotalSeconds, Stats.CpuShare(serverBefore, Stats.CpuTime(serverPid), elapsed));
+    }
+
+    /// <summary>
+    /// Every reviewer reads a page of 50 open tasks and decides them back to back, for <paramref name="duration"/>:
+    /// what a decision costs with one inbox read per 50 instead of one each.
+    /// </summary>
+    public async Task<(double PerSecond, double ServerCpu)> DecideListedAsync(TimeSpan duration, CancellationToken ct)
+    {
+        var decisions = 0;
+        var serverBefore = Stats.CpuTime(serverPid);
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(reviewers.Select(async reviewer =>
+        {
+            while (clock.Elapsed < duration)
+            {
+                var page = await reviewer.GetFromJsonAsync<JsonObject>("/api/tasks?status=Open&limit=50", ct);
+                if (page?["items"] is not JsonArray { Count: > 0 } items) return;
+                foreach (var item in items)
+                {
+                    if (clock.Elapsed >= duration) break;
+                    if (await DecideAsync(reviewer, Guid.Parse((string)item!["id"]!), ct) == HttpStatusCode.OK) Interlocked.Increment(ref decisions);
+                }
+            }
+        }));
+        var elapsed = clock.Elapsed;
+        return (decisions / elapsed.TotalSeconds, Stats.CpuShare(serverBefore, Stats.CpuTime(serverPid), elapsed));
+    }
+
+    /// <summary>
     /// Decisions at <paramref name="rate"/> per second in all (each reviewer on its own schedule); for a stage-1
     /// or stage-2 decision, the time from sending it until the case shows the next stage's open task to its reviewer.
     /// </summary>
