@@ -100,11 +100,11 @@ public static class ApiBenchmark
 
             // What the requests of an action cost without the decision: the inbox read each action begins with, and
             // the cheapest request there is (one trivial statement). Actions per second cannot pass the first.
-            var inboxReads = await load.ReadFlatOutAsync("/api/tasks?status=Open&limit=1", TimeSpan.FromSeconds(5), ct);
-            var healthReads = await load.ReadFlatOutAsync("/healthz", TimeSpan.FromSeconds(5), ct);
-            await load.StartCasesAsync(o.Reviewers * 150, ct);
+            var inboxReads = await load.ReadFlatOutAsync("/api/tasks?status=Open&limit=1", TimeSpan.FromSeconds(3), ct);
+            var healthReads = await load.ReadFlatOutAsync("/healthz", TimeSpan.FromSeconds(3), ct);
+            await load.StartCasesAsync(o.Reviewers * 100, ct);
             await Inbox.WaitForOutboxAsync(pg.ConnectionString, ct);
-            var listed = await load.DecideListedAsync(TimeSpan.FromSeconds(5), ct);
+            var listed = await load.DecideListedAsync(TimeSpan.FromSeconds(4), ct);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"requests alone, flat out by {o.Reviewers} clients: inbox first page {inboxReads.PerSecond:0}/s (server CPU {inboxReads.ServerCpu:P0}),"
                 + $" GET /healthz {healthReads.PerSecond:0}/s (server CPU {healthReads.ServerCpu:P0}),"

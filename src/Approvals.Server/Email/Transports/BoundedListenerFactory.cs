@@ -78,8 +78,14 @@ internal sealed class BoundedListenerFactory(int maxSessions, int maxPerAddress,
                 }
                 var address = ClientOf(context);
                 if (bounds.TryTake(address)) return new Session(pipe, bounds, address);
-                await RefuseAsync(pipe);
-                bounds._slots.Release();
+                try
+                {
+                    await RefuseAsync(pipe);
+                }
+                finally
+                {
+                    bounds._slots.Release();
+                }
                 // The same context serves the next connection: the inner listener adds its endpoints again.
                 context.Properties.Remove(EndpointListener.LocalEndPointKey);
                 context.Properties.Remove(EndpointListener.RemoteEndPointKey);
