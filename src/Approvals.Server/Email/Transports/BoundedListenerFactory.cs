@@ -14,12 +14,16 @@ namespace Approvals.Server.Email.Transports;
 /// One client address holds at most <c>maxPerAddress</c> of the slots (the trusted relays excepted): a further
 /// connection from it is answered 421, which a sending server takes as "try again later", and closed at once, so one
 /// stranger's idle connections cannot keep everyone else's replies out. A slot is given back when the session's
-/// connection is disposed.
+/// connection is disposed, and at the latest at <c>hardLimit</c>: then the connection is closed under the session.
+/// The library's own session timeout cannot end a session whose client never reads (its last reply, "the session
+/// has been cancelled", is written without a time limit and waits for ever), so this is what ends it.
 /// </summary>
-internal sealed class BoundedListenerFactory(int maxSessions, int maxPerAddress, IReadOnlySet<IPAddress> unlimited) : IEndpointListenerFactory, IDisposable
+internal sealed class BoundedListenerFactory(int maxSessions, int maxPerAddress, IReadOnlySet<IPAddress> unlimited, TimeSpan hardLimit)
+    : IEndpointListenerFactory, IDisposable
 {
     private readonly SemaphoreSlim _slots = new(maxSessions, maxSessions);
     private readonly Dictionary<IPAddress, int> _perAddress = [];
+    private readonly TimeSpan _hardLimit = hardLimit;
     private readonly EndpointListenerFactory _inner = new();
 
     public IEndpointListener CreateListener(IEndpointDefinition endpointDefinition) =>
@@ -111,25 +115,40 @@ internal sealed class BoundedListenerFactory(int maxSessions, int maxPerAddress,
         public void Dispose() => inner.Dispose();
     }
 
-    private sealed class Session(ISecurableDuplexPipe inner, BoundedListenerFactory bounds, IPAddress? address) : ISecurableDuplexPipe
+    private sealed class Session : ISecurableDuplexPipe
     {
+        private readonly ISecurableDuplexPipe _inner;
+        private readonly BoundedListenerFactory _bounds;
+        private readonly IPAddress? _address;
+        private readonly Timer _deadline;
         private int _released;
 
-        public PipeReader Input => inner.Input;
+        public Session(ISecurableDuplexPipe inner, BoundedListenerFactory bounds, IPAddress? address)
+        {
+            _inner = inner;
+            _bounds = bounds;
+            _address = address;
+            _deadline = new Timer(static s => ((Session)s!).Dispose(), this, bounds._hardLimit, Timeout.InfiniteTimeSpan);
+        }
 
-        public PipeWriter Output => inner.Output;
+        public PipeReader Input => _inner.Input;
 
-        public bool IsSecure => inner.IsSecure;
+        public PipeWriter Output => _inner.Output;
 
-        public SslProtocols SslProtocol => inner.SslProtocol;
+        public bool IsSecure => _inner.IsSecure;
+
+        public SslProtocols SslProtocol => _inner.SslProtocol;
 
         public Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken = default) =>
-            inner.UpgradeAsync(certificate, protocols, cancellationToken);
+            _inner.UpgradeAsync(certificate, protocols, cancellationToken);
 
+        /// <summary>Closes the connection and gives the slot back, once: when the session ends, or at its deadline.</summary>
         public void Dispose()
         {
-            inner.Dispose();
-            if (Interlocked.Exchange(ref _released, 1) == 0) bounds.Give(address);
+            if (Interlocked.Exchange(ref _released, 1) != 0) return;
+            _deadline.Dispose();
+            _inner.Dispose();
+            _bounds.Give(_address);
         }
     }
 }

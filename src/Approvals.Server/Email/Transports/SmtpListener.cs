@@ -16,6 +16,9 @@ internal sealed class SmtpListener(
     /// <summary>How long a command may be waited for: a relay sends each at once, and an idle connection holds a slot.</summary>
     internal static readonly TimeSpan CommandWait = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long past <c>SmtpSessionTimeout</c> a session's connection is closed under it (one that never reads).</summary>
+    internal static readonly TimeSpan HardLimitGrace = TimeSpan.FromSeconds(5);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
@@ -24,7 +27,7 @@ internal sealed class SmtpListener(
         var maxBytes = (int)mail.Value.MaxBytes;
         InboundMailCheck.EnsureHandler(services, "Email:Inbound:SmtpPort");
         var store = ActivatorUtilities.CreateInstance<SmtpReplyStore>(services);
-        using var listeners = new BoundedListenerFactory(o.MaxSessions, o.MaxSessionsPerAddress, o.TrustedRelayAddresses);
+        using var listeners = new BoundedListenerFactory(o.MaxSessions, o.MaxSessionsPerAddress, o.TrustedRelayAddresses, o.SmtpSessionTimeout + HardLimitGrace);
         var serverName = ReplyAddressPattern.TryParse(o.ReplyAddress)!.Suffix[1..];
         var serverOptions = new SmtpServerOptionsBuilder()
             .ServerName(serverName)
@@ -37,9 +40,31 @@ internal sealed class SmtpListener(
         provider.Add((SmtpServer.Storage.IMessageStore)store);
         provider.Add((SmtpServer.Storage.IMailboxFilter)store);
         provider.Add(listeners);
+        provider.Add((SmtpServer.Protocol.ISmtpCommandFactory)new PlainCommands());
         var server = new SmtpServer.SmtpServer(serverOptions, provider);
         log.LogInformation("SMTP listener for replies on {Bind}:{Port} (at most {MaxBytes} bytes a message)", o.SmtpBind, port, maxBytes);
         await server.StartAsync(stoppingToken);
+    }
+}
+
+/// <summary>
+/// HELO and EHLO answered with the server's name only: the library's stock "Hello …, haven't we met before?" names the
+/// software as surely as a version in the greeting would.
+/// </summary>
+internal sealed class PlainCommands : SmtpServer.Protocol.SmtpCommandFactory
+{
+    public override SmtpServer.Protocol.SmtpCommand CreateHelo(string domainOrAddress) => new Helo(domainOrAddress);
+
+    public override SmtpServer.Protocol.SmtpCommand CreateEhlo(string domainOrAddress) => new Ehlo(domainOrAddress);
+
+    private sealed class Helo(string domainOrAddress) : SmtpServer.Protocol.HeloCommand(domainOrAddress)
+    {
+        protected override string GetGreeting(ISessionContext context) => context.ServerOptions.ServerName;
+    }
+
+    private sealed class Ehlo(string domainOrAddress) : SmtpServer.Protocol.EhloCommand(domainOrAddress)
+    {
+        protected override string GetGreeting(ISessionContext context) => context.ServerOptions.ServerName;
     }
 }
 

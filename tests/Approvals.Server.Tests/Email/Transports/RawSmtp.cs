@@ -18,11 +18,28 @@ public sealed class RawSmtp : IAsyncDisposable
     }
 
     /// <summary>Connects to the listener on 127.0.0.1, from <paramref name="from"/> when given (any 127.x.y.z is this host).</summary>
-    public static async Task<RawSmtp> ConnectAsync(int port, string? from = null)
+    /// <param name="receiveBuffer">A receive buffer this small (set before connecting, so the window stays small).</param>
+    public static async Task<RawSmtp> ConnectAsync(int port, string? from = null, int? receiveBuffer = null)
     {
         var tcp = from is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(from), 0));
+        if (receiveBuffer is { } size) tcp.ReceiveBufferSize = size;
         await tcp.ConnectAsync("127.0.0.1", port);
         return new RawSmtp(tcp);
+    }
+
+    /// <summary>Sends NOOPs as fast as the connection takes them for <paramref name="duration"/>, reading nothing.</summary>
+    public async Task FloodWithoutReadingAsync(TimeSpan duration)
+    {
+        var batch = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("NOOP\r\n", 1000)));
+        using var cts = new CancellationTokenSource(duration);
+        try
+        {
+            while (true) await _stream.WriteAsync(batch, cts.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The connection stopped taking more (the listener's replies are unread), or the time is up.
+        }
     }
 
     /// <summary>True when the server closed the connection within <paramref name="wait"/> (what it still had to say is skipped).</summary>

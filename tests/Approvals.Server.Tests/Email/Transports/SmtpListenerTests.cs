@@ -25,6 +25,7 @@ public abstract class SmtpListenerTests(StorageProvider provider) : IAsyncLifeti
             ["Email:Inbound:MaxSessions"] = "3",
             ["Email:Inbound:MaxSessionsPerAddress"] = "2",
             ["Email:Inbound:SmtpTrustedRelays:0"] = "127.0.0.9",
+            ["Email:Inbound:SmtpSessionTimeout"] = "00:00:05",
             ["Email:Inbound:AuthServId"] = "mx.example.org",
         }, new RecordingInboundMail()).Started();
         return ListeningAsync(_port);
@@ -197,11 +198,13 @@ public abstract class SmtpListenerTests(StorageProvider provider) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task Connect_Greeting_NamesTheDomainButNoSoftware()
+    public async Task Connect_GreetingAndHello_NameTheDomainButNoSoftware()
     {
         await using var smtp = await RawSmtp.ConnectAsync(_port);
 
         Assert.Equal("220 example.org ESMTP ready\n", await smtp.ReplyAsync());
+        Assert.StartsWith("250-example.org\n", await smtp.SendAsync("EHLO client.example.org"));
+        Assert.Equal("250 example.org\n", await smtp.SendAsync("HELO client.example.org"));
     }
 
     [Fact]
@@ -243,6 +246,28 @@ public abstract class SmtpListenerTests(StorageProvider provider) : IAsyncLifeti
         await Task.Delay(200);
         await using var again = await RawSmtp.ConnectAsync(_port, "127.0.0.5");
         Assert.StartsWith("220", await again.ReplyAsync());
+    }
+
+    [Fact]
+    public async Task Connect_ClientsThatNeverRead_CutAfterTheSessionsTimeAndTheShareGivenBack()
+    {
+        // Commands sent flat out and no reply ever read: the listener's replies fill the connection and its writes
+        // stall. The library's own session timeout then waits on a last write that never ends; the listener closes
+        // such a connection shortly after the session's time (5 s here) and gives its slot back.
+        await using var first = await RawSmtp.ConnectAsync(_port, "127.0.0.7", receiveBuffer: 1);
+        await using var second = await RawSmtp.ConnectAsync(_port, "127.0.0.7", receiveBuffer: 1);
+        await Task.WhenAll(first.FloodWithoutReadingAsync(TimeSpan.FromSeconds(3)), second.FloodWithoutReadingAsync(TimeSpan.FromSeconds(3)));
+        await using (var third = await RawSmtp.ConnectAsync(_port, "127.0.0.7"))
+            Assert.StartsWith("421", await third.ReplyAsync());
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            await using var again = await RawSmtp.ConnectAsync(_port, "127.0.0.7");
+            if ((await again.ReplyAsync()).StartsWith("220", StringComparison.Ordinal)) break;
+            Assert.True(DateTime.UtcNow < deadline, "the stalled sessions kept their address's share");
+            await Task.Delay(500);
+        }
     }
 
     [Fact]
