@@ -80,7 +80,7 @@ public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecis
         var claimed = await db.InboundMessages.FirstAsync(m => m.MessageId == messageId, ct);
         claimed.Outcome = outcome == "decided" ? outcome : reason ?? outcome;
         claimed.TaskId = token?.TaskId;
-        var to = reason is null ? null : await RecipientAsync(db, token, from, reason, FromVerified(message, from), ct);
+        var to = reason is null ? null : await RecipientAsync(db, token, message, from, reason, ct);
         var answered = to is not null && await MayAnswerAsync(db, to, ct);
         if (answered) db.Outbox.Add(RefusalMail(db, token, to!, reason!, decision, messageId));
         else if (to is not null)
@@ -127,12 +127,12 @@ public sealed class InboundMail(IServiceScopeFactory scopes, IOptions<EmailDecis
     /// backscatter, and without a verified From, anyone could make the server mail a named user. A foreign sender is
     /// never answered.
     /// </summary>
-    private static async Task<string?> RecipientAsync(ApprovalsDb db, EmailTokenRow? token, string? from, string reason, bool fromVerified,
+    private async Task<string?> RecipientAsync(ApprovalsDb db, EmailTokenRow? token, MimeMessage message, string? from, string reason,
         CancellationToken ct)
     {
         if (reason == EmailRefusals.Automatic) return null;
         if (token is not null) return token.Person;
-        if (reason != EmailRefusals.UnknownToken || from is null || !fromVerified) return null;
+        if (reason != EmailRefusals.UnknownToken || from is null || !FromVerified(message, from)) return null;
         return await db.Users.AsNoTracking().AnyAsync(u => u.Email == from && !u.Disabled, ct) ? from : null;
     }
 

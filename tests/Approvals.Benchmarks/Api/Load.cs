@@ -76,48 +76,45 @@ public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewe
     /// request costs alone. The reviewers' inbox read is half of every action; with it alone flat out, the rate it
     /// reaches bounds the actions per second whatever a decision costs.
     /// </summary>
-    public async Task<(double PerSecond, double ServerCpu)> ReadFlatOutAsync(string path, TimeSpan duration, CancellationToken ct)
-    {
-        var reads = 0;
-        var serverBefore = Stats.CpuTime(serverPid);
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(reviewers.Select(async reviewer =>
+    public Task<(double PerSecond, double ServerCpu)> ReadFlatOutAsync(string path, TimeSpan duration, CancellationToken ct) =>
+        RateAsync(duration, async (reviewer, going) =>
         {
-            while (clock.Elapsed < duration)
+            var reads = 0;
+            while (going())
             {
                 using var response = await reviewer.GetAsync(path, ct);
                 response.EnsureSuccessStatusCode();
-                Interlocked.Increment(ref reads);
+                reads++;
             }
-        }));
-        var elapsed = clock.Elapsed;
-        return (reads / elapsed.TotalSeconds, Stats.CpuShare(serverBefore, Stats.CpuTime(serverPid), elapsed));
-    }
+            return reads;
+        });
 
     /// <summary>
     /// Every reviewer reads a page of 50 open tasks and decides them back to back, for <paramref name="duration"/>:
     /// what a decision costs with one inbox read per 50 instead of one each.
     /// </summary>
-    public async Task<(double PerSecond, double ServerCpu)> DecideListedAsync(TimeSpan duration, CancellationToken ct)
-    {
-        var decisions = 0;
-        var serverBefore = Stats.CpuTime(serverPid);
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(reviewers.Select(async reviewer =>
+    public Task<(double PerSecond, double ServerCpu)> DecideListedAsync(TimeSpan duration, CancellationToken ct) =>
+        RateAsync(duration, async (reviewer, going) =>
         {
-            while (clock.Elapsed < duration)
+            var decisions = 0;
+            while (going())
             {
                 var page = await reviewer.GetFromJsonAsync<JsonObject>("/api/tasks?status=Open&limit=50", ct);
-                if (page?["items"] is not JsonArray { Count: > 0 } items) return;
-                foreach (var item in items)
-                {
-                    if (clock.Elapsed >= duration) break;
-                    if (await DecideAsync(reviewer, Guid.Parse((string)item!["id"]!), ct) == HttpStatusCode.OK) Interlocked.Increment(ref decisions);
-                }
+                if (page?["items"] is not JsonArray { Count: > 0 } items) break;
+                foreach (var item in items.TakeWhile(_ => going()))
+                    if (await DecideAsync(reviewer, Guid.Parse((string)item!["id"]!), ct) == HttpStatusCode.OK) decisions++;
             }
-        }));
+            return decisions;
+        });
+
+    /// <summary>Every reviewer runs <paramref name="work"/> while <paramref name="duration"/> lasts; the count it did, per second, and the server's CPU share.</summary>
+    private async Task<(double PerSecond, double ServerCpu)> RateAsync(TimeSpan duration, Func<HttpClient, Func<bool>, Task<int>> work)
+    {
+        var serverBefore = Stats.CpuTime(serverPid);
+        var clock = Stopwatch.StartNew();
+        var counts = await Task.WhenAll(reviewers.Select(reviewer => work(reviewer, () => clock.Elapsed < duration)));
         var elapsed = clock.Elapsed;
-        return (decisions / elapsed.TotalSeconds, Stats.CpuShare(serverBefore, Stats.CpuTime(serverPid), elapsed));
+        return (counts.Sum() / elapsed.TotalSeconds, Stats.CpuShare(serverBefore, Stats.CpuTime(serverPid), elapsed));
     }
 
     /// <summary>

@@ -31,11 +31,14 @@ internal sealed class BoundedListenerFactory(int maxSessions, int maxPerAddress,
 
     public void Dispose() => _slots.Dispose();
 
-    /// <summary>The client's address as the limit counts it (an IPv4 client on an IPv6 socket counts as IPv4).</summary>
+    /// <summary>The client's address as the limit and the trusted relays count it (<see cref="Plain"/>).</summary>
     internal static IPAddress? ClientOf(ISessionContext context) =>
         context.Properties.TryGetValue(EndpointListener.RemoteEndPointKey, out var endpoint) && endpoint is IPEndPoint remote
-            ? remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address
+            ? Plain(remote.Address)
             : null;
+
+    /// <summary>An IPv4 address as such, also when it comes mapped into IPv6 (an IPv4 client on an IPv6 socket).</summary>
+    internal static IPAddress Plain(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     /// <summary>Counts a session of <paramref name="address"/>, or says no when it already holds its share.</summary>
     private bool TryTake(IPAddress? address)

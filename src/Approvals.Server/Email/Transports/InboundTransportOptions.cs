@@ -43,7 +43,7 @@ public sealed class InboundTransportOptions : IValidatableObject
 
     /// <summary><see cref="SmtpTrustedRelays"/> parsed (IPv4 as such); the settings are checked at start.</summary>
     internal IReadOnlySet<IPAddress> TrustedRelayAddresses =>
-        _trusted ??= SmtpTrustedRelays.Select(r => IPAddress.TryParse(r, out var a) ? a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a : null)
+        _trusted ??= SmtpTrustedRelays.Select(r => IPAddress.TryParse(r, out var a) ? BoundedListenerFactory.Plain(a) : null)
             .OfType<IPAddress>().ToHashSet();
 
     private HashSet<IPAddress>? _trusted;
