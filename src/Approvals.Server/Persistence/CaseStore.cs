@@ -84,13 +84,20 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
         return await UntilNoLostRaceAsync(db, async () =>
         {
             var now = clock.GetUtcNow();
-            var loaded = await StepWriter.ReadInChunksAsync(caseIds, chunk => db.Cases.Where(c => chunk.Contains(c.Id))
-                .Select(c => new Loaded { Case = c, Tail = db.Audit.Where(a => a.CaseId == c.Id && a.Seq == c.AuditCount).Select(a => a.Hash).FirstOrDefault() }), ct);
-            foreach (var (row, tail) in loaded.Select(l => (l.Case, l.Tail)))
+            // Only the history changes: the case's state is neither read nor rewritten (a round of mail touches up to
+            // 50 cases; their states and data are most of their rows), but its version moves on like after any step,
+            // so a concurrent writer of the case retries on top of these lines. Each case is attached as the columns
+            // read describe it, so the write sets exactly the history's count and seal, the time and the version.
+            var loaded = await StepWriter.ReadInChunksAsync(caseIds, chunk => db.Cases.AsNoTracking().Where(c => chunk.Contains(c.Id))
+                .Select(c => new { c.Id, c.Version, c.AuditCount, c.AuditSeal,
+                    Tail = db.Audit.Where(a => a.CaseId == c.Id && a.Seq == c.AuditCount).Select(a => a.Hash).FirstOrDefault() }), ct);
+            foreach (var read in loaded)
             {
-                // Only the history changes: the case's state is neither read nor rewritten, but its version moves
-                // on like after any step, so a concurrent writer of the case retries on top of these lines.
-                var chain = await AuditChain.TailAsync(db, row, ct, tail);
+                var row = db.Cases.Attach(new CaseRow
+                {
+                    Id = read.Id, Version = read.Version, AuditCount = read.AuditCount, AuditSeal = read.AuditSeal,
+                }).Entity;
+                var chain = await AuditChain.TailAsync(db, row, ct, read.Tail);
                 foreach (var line in lines.Where(l => l.CaseId == row.Id)) db.Audit.Add(chain.Next(line.Entry));
                 row.UpdatedAt = now;
                 row.Version++;

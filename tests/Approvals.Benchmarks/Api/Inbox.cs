@@ -18,22 +18,26 @@ public static class Inbox
     public const string Group = "bulk-g7"; // holds the open tasks g with g % 50 == 7 (2 % of them)
 
     /// <summary>
-    /// Waits (at most a minute) until the outbox holds no unsent mail: the task notifications of the cases just
-    /// started are set-up work, not part of the decisions measured next (the decisions' own mail is).
+    /// Waits (at most a minute) until the outbox holds no unsent mail, and says how long that took: before a phase, the
+    /// task notifications of the cases just started are set-up work, not part of the decisions measured next; after a
+    /// phase, the time is what its decisions' mail still needed.
     /// </summary>
-    public static async Task WaitForOutboxAsync(string connectionString, CancellationToken ct)
+    public static async Task<TimeSpan> WaitForOutboxAsync(string connectionString, CancellationToken ct, string what = "the started cases' notifications")
     {
         await using var db = new NpgsqlConnection(connectionString);
         await db.OpenAsync(ct);
         var clock = Stopwatch.StartNew();
         long left;
-        do
-        {
-            await using var count = new NpgsqlCommand("""select count(*) from "Outbox" where "DispatchedAt" is null and "FailedAt" is null""", db);
-            left = (long)(await count.ExecuteScalarAsync(ct))!;
-            if (left > 0) await Task.Delay(250, ct);
-        } while (left > 0 && clock.Elapsed < TimeSpan.FromMinutes(1));
-        Console.WriteLine($"outbox: {(left == 0 ? "drained" : $"{left} messages still unsent")} after {clock.Elapsed.TotalSeconds:0.0} s (the started cases' notifications)");
+        while ((left = await UnsentAsync(db, ct)) > 0 && clock.Elapsed < TimeSpan.FromMinutes(1)) await Task.Delay(250, ct);
+        Console.WriteLine($"outbox: {(left == 0 ? "drained" : $"{left} messages still unsent")} after {clock.Elapsed.TotalSeconds:0.0} s ({what})");
+        return clock.Elapsed;
+    }
+
+    /// <summary>The mail the outbox holds and has not sent (nor given up).</summary>
+    public static async Task<long> UnsentAsync(NpgsqlConnection db, CancellationToken ct)
+    {
+        await using var count = new NpgsqlCommand("""select count(*) from "Outbox" where "DispatchedAt" is null and "FailedAt" is null""", db);
+        return (long)(await count.ExecuteScalarAsync(ct))!;
     }
 
     public static async Task FillAsync(string connectionString, int openTasks, int closedTasks, CancellationToken ct)
