@@ -70,6 +70,29 @@ public abstract class AuthTests(ApprovalsAppFactory app)
     }
 
     [Fact]
+    public async Task Token_UsedThenAltered_AlteredCopyRefusedAndOriginalStillAccepted()
+    {
+        var token = await app.TokenAsync("admin@example.org", "admin1234");
+        var genuine = app.Anonymous();
+        genuine.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        Assert.Equal(HttpStatusCode.OK, (await genuine.GetAsync("/api/directory/users")).StatusCode);
+
+        // The server remembers tokens that passed; a copy with its payload or its signature changed must not ride on that.
+        var parts = token.Split('.');
+        var payload = System.Text.Json.Nodes.JsonNode.Parse(Encoding.UTF8.GetString(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(parts[1])))!;
+        payload["exp"] = (long)payload["exp"]! + 3600;
+        var longer = $"{parts[0]}.{Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(payload.ToJsonString())}.{parts[2]}";
+        var resigned = $"{parts[0]}.{parts[1]}.{(parts[2][0] == 'A' ? 'B' : 'A')}{parts[2][1..]}";
+        foreach (var altered in new[] { longer, resigned })
+        {
+            var client = app.Anonymous();
+            client.DefaultRequestHeaders.Authorization = new("Bearer", altered);
+            await Problem.AssertAsync(await client.GetAsync("/api/directory/users"), HttpStatusCode.Unauthorized);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await genuine.GetAsync("/api/directory/users")).StatusCode);
+    }
+
+    [Fact]
     public async Task DirectoryRoutes_AsRequester_ForbiddenProblem()
     {
         var client = await app.ClientAsync("employee@example.org");
