@@ -69,7 +69,7 @@ public sealed class TaskMailActionsIssuer(IServiceScopeFactory scopes, TimeProvi
             issued.Add(new TaskMailActions(Link("approve"), Link("reject"), Link("request-changes"), $"{baseUrl}/tasks/{taskId}",
                 replyAddress?.Format(Add(EmailTokens.Reply, null))));
         }
-        await db.SaveChangesAsync(ct);
+        await BatchWriter.SaveAsync(db, ct);
         return issued;
     }
 }

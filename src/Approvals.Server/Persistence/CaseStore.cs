@@ -33,7 +33,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
         db.Cases.Add(row);
         await StepWriter.WriteAsync(db, row, workflow.Definition, null, step, clock.GetUtcNow(), ct);
         row.Version = 1;
-        await db.SaveChangesAsync(ct);
+        await BatchWriter.SaveAsync(db, ct);
         await ScheduleTimersAsync(row.Id, step, ct);
         Email.OutboxNudge.After(db, step);
         return row;
@@ -103,7 +103,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
                 row.Version++;
             }
             beforeSave?.Invoke(db);
-            await db.SaveChangesAsync(ct);
+            await BatchWriter.SaveAsync(db, ct);
             return loaded.Count;
         }, ct, attempt => log.LogDebug("Appending to {Count} cases' histories lost a write race (attempt {Attempt}); retrying on fresh rows.", caseIds.Count, attempt));
     }
@@ -153,7 +153,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
             var state = CaseStateJson.Deserialize(row.StateJson);
             if (build(state) is not { } step) return false;
             await StepWriter.WriteAsync(db, row, null, state, step, clock.GetUtcNow(), ct, tail);
-            await db.SaveChangesAsync(ct);
+            await BatchWriter.SaveAsync(db, ct);
             return true;
         }, ct);
 
@@ -212,7 +212,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
             if (step.Effects.Count == 0) return (row, step);
             await StepWriter.WriteAsync(db, row, workflow.Definition, state, step, clock.GetUtcNow(), ct, tail);
             beforeSave?.Invoke(row, step, workflow);
-            await db.SaveChangesAsync(ct);
+            await BatchWriter.SaveAsync(db, ct);
             await ScheduleTimersAsync(row.Id, step, ct);
             Email.OutboxNudge.After(db, step);
             return (row, step);

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Approvals.Server.Persistence;
+using Approvals.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Approvals.Server.Tests.Persistence;
+
+/// <summary>
+/// The hot writes (a step, mail's history lines, link tokens) go through <see cref="BatchWriter"/>: its own batch on
+/// PostgreSQL, <c>SaveChanges</c> on SQLite. Both must guard alike: a row that moved on since it was read refuses the
+/// whole write, and nothing of it is kept.
+/// </summary>
+public abstract class BatchWriterTests(StorageProvider provider) : IAsyncLifetime
+{
+    private readonly ApprovalsAppFactory _app = new(provider);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private async Task<Guid> StartCaseAsync()
+    {
+        var hr = await _app.ClientAsync("hr.officer@example.org");
+        var started = await hr.PostAsJsonAsync("/api/cases", new
+        {
+            workflow = "personnel-vetting", title = "Written", data = new { candidateName = "C", nationalId = "900000011", position = "Guard", riskScore = 10 },
+        });
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        return Guid.Parse((string)(await started.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+    }
+
+    [Fact]
+    public async Task Save_CaseChangedSinceRead_ConcurrencyErrorAndNothingOfTheWriteKept()
+    {
+        var id = await StartCaseAsync();
+        await using var reader = _app.Services.CreateAsyncScope();
+        var db = reader.ServiceProvider.GetRequiredService<ApprovalsDb>();
+        var row = await db.Cases.SingleAsync(c => c.Id == id);
+        var outboxId = Guid.NewGuid();
+        row.Title = "Lost";
+        row.Version++;
+        db.Outbox.Add(new OutboxRow { Id = outboxId, CaseId = id, Event = "test", Template = "task-assigned", CreatedAt = DateTimeOffset.UtcNow });
+
+        // Another writer moves the case on between the read and the write.
+        await using (var other = _app.Services.CreateAsyncScope())
+            await other.ServiceProvider.GetRequiredService<ApprovalsDb>().Cases.Where(c => c.Id == id)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Version, c => c.Version + 1));
+
+        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => BatchWriter.SaveAsync(db, CancellationToken.None));
+
+        await using var check = _app.Services.CreateAsyncScope();
+        var fresh = check.ServiceProvider.GetRequiredService<ApprovalsDb>();
+        Assert.Equal("Written", (await fresh.Cases.AsNoTracking().SingleAsync(c => c.Id == id)).Title);
+        Assert.False(await fresh.Outbox.AnyAsync(o => o.Id == outboxId));
+    }
+
+    [Fact]
+    public async Task Save_TaskWithCandidatesAddedChangedAndTrimmed_ReadsBackAsWritten()
+    {
+        var id = await StartCaseAsync();
+        var taskId = Guid.NewGuid();
+        var at = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+        await using (var scope = _app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+            db.Tasks.Add(new TaskRow
+            {
+                Id = taskId, CaseId = id, ActivityId = "extra", Status = "Open", CreatedAt = at, DueAt = null,
+                Candidates = [new() { TaskId = taskId, Kind = "user", Name = "a@example.org" }, new() { TaskId = taskId, Kind = "group", Name = "board" }],
+            });
+            await BatchWriter.SaveAsync(db, CancellationToken.None);
+        }
+        await using (var scope = _app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+            var task = await db.Tasks.Include(t => t.Candidates).SingleAsync(t => t.Id == taskId);
+            task.Status = "Completed";
+            task.Decision = "approve";
+            task.DecidedAt = at.AddHours(1);
+            task.Candidates.RemoveAll(c => c.Kind == "group");
+            await BatchWriter.SaveAsync(db, CancellationToken.None);
+        }
+
+        await using var check = _app.Services.CreateAsyncScope();
+        var read = await check.ServiceProvider.GetRequiredService<ApprovalsDb>().Tasks.AsNoTracking().Include(t => t.Candidates).SingleAsync(t => t.Id == taskId);
+        Assert.Equal(("Completed", "approve", at.AddHours(1), (DateTimeOffset?)null), (read.Status, read.Decision, read.DecidedAt!.Value, read.DueAt));
+        Assert.Equal(["user:a@example.org"], read.Candidates.Select(c => $"{c.Kind}:{c.Name}"));
+    }
+}
+
+public sealed class BatchWriterTestsSqlite() : BatchWriterTests(StorageProvider.Sqlite);
+
+public sealed class BatchWriterTestsPostgreSql() : BatchWriterTests(StorageProvider.PostgreSql);
