@@ -47,10 +47,9 @@ public static class BatchWriter
     /// <summary>The tracked changes in the order they are written, or null when one of them is of a kind not written here.</summary>
     private static List<(Table Table, EntityEntry Entry)>? Writes(PostgresApprovalsDb db)
     {
-        db.ChangeTracker.DetectChanges();
         var tables = TablesByModel.GetValue(db.Model, static m => new Tables(m));
         var writes = new List<(Table Table, EntityEntry Entry)>();
-        foreach (var entry in db.ChangeTracker.Entries())
+        foreach (var entry in db.ChangeTracker.Entries()) // detects the changes first, once
         {
             if (entry.State is EntityState.Unchanged or EntityState.Detached) continue;
             if (!tables.ByType.TryGetValue(entry.Metadata, out var table)) return null;
