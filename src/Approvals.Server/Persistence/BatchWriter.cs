@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -11,13 +10,15 @@ namespace Approvals.Server.Persistence;
 /// <summary>
 /// Writes what the context tracks, as <c>SaveChanges</c> would, for the hot writes: a step (case, tasks, candidates,
 /// timers, outbox, history), mail's history lines and link tokens. On PostgreSQL the rows go as one batch of plain
-/// statements with positional parameters, in one transaction, and the tracker is emptied after the commit; elsewhere,
-/// or when the context holds a row of another kind, it is <c>SaveChanges</c> itself.
+/// statements with positional parameters, one round trip that commits them together, and the tracker is emptied
+/// after; elsewhere, inside a transaction the caller opened, or when the context holds a row of another kind, it is
+/// <c>SaveChanges</c> itself.
 /// </summary>
 /// <remarks>
 /// Why (issue 9): EF Core's update pipeline - sorting the commands, building their SQL text and parameters anew on
 /// every call, and Npgsql then rewriting the named parameters back into positional ones - was about a tenth of the
-/// server's CPU under load, more than the statements' own work. The rows, the change tracking that finds them and the
+/// server's CPU under load, more than the statements' own work; and its transaction cost a round trip of its own for
+/// the COMMIT. The rows, the change tracking that finds them and the
 /// guards are EF Core's as before: an update or delete that finds no row, or a concurrency token (the case's version)
 /// that moved on, throws <see cref="DbUpdateConcurrencyException"/> and nothing is committed; a statement PostgreSQL
 /// refuses (a unique key) throws <see cref="DbUpdateException"/> around it. Columns the database generates (the
@@ -34,7 +35,8 @@ public static class BatchWriter
 
     public static async Task SaveAsync(ApprovalsDb db, CancellationToken ct)
     {
-        if (db is not PostgresApprovalsDb postgres || Writes(postgres) is not { } writes)
+        // Inside a transaction someone else opened, the write is theirs to commit: SaveChanges, which keeps it usable after a refusal.
+        if (db is not PostgresApprovalsDb postgres || db.Database.CurrentTransaction is not null || Writes(postgres) is not { } writes)
         {
             await db.SaveChangesAsync(ct);
             return;
@@ -64,35 +66,39 @@ public static class BatchWriter
     private static int Rank((Table Table, EntityEntry Entry) w) =>
         w.Entry.State == EntityState.Deleted ? -1000 - w.Table.Depth : w.Table.Depth;
 
+    /// <summary>
+    /// One round trip: the batch runs as PostgreSQL's implicit transaction (one Sync after the last statement), so a
+    /// statement that fails rolls back those before it and skips those after. An update or delete is guarded inside
+    /// its statement: it divides by the rows it changed, and zero rows fail the whole batch.
+    /// </summary>
     private static async Task WriteAsync(PostgresApprovalsDb db, List<(Table Table, EntityEntry Entry)> writes, CancellationToken ct)
     {
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-            var outer = db.Database.CurrentTransaction;
-            await using var own = outer is null ? await connection.BeginTransactionAsync(ct) : null;
-            await using var batch = new NpgsqlBatch(connection, own ?? (NpgsqlTransaction)outer!.GetDbTransaction());
-            var guarded = new List<(int Index, EntityEntry Entry)>();
+            await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection());
+            var guarded = new Dictionary<NpgsqlBatchCommand, EntityEntry>();
             foreach (var (table, entry) in writes)
             {
                 var command = table.Command(entry);
-                if (entry.State != EntityState.Added) guarded.Add((batch.BatchCommands.Count, entry));
+                if (entry.State != EntityState.Added) guarded[command] = entry;
                 batch.BatchCommands.Add(command);
             }
             try
             {
                 await batch.ExecuteNonQueryAsync(ct);
             }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DivisionByZero)
+            {
+                // Only a guard divides; the failed statement names the row when the driver says which one it was.
+                var what = e.BatchCommand is { } failed && guarded.TryGetValue(failed, out var entry)
+                    ? $"The {entry.State.ToString().ToLowerInvariant()} of a {entry.Metadata.ClrType.Name}" : "An update or delete";
+                throw new DbUpdateConcurrencyException($"{what} found no row: it changed or went since it was read.", e);
+            }
             catch (PostgresException e)
             {
                 throw new DbUpdateException($"PostgreSQL refused a row of the write ({e.SqlState}): {e.MessageText}", e);
             }
-            foreach (var (index, entry) in guarded)
-                if (batch.BatchCommands[index].RecordsAffected != 1)
-                    throw new DbUpdateConcurrencyException(
-                        $"The {entry.State.ToString().ToLowerInvariant()} of a {entry.Metadata.ClrType.Name} affected {batch.BatchCommands[index].RecordsAffected} rows instead of 1: it changed or went since it was read.");
-            if (own is not null) await own.CommitAsync(ct);
         }
         finally
         {
@@ -201,11 +207,14 @@ public static class BatchWriter
             var sql = shape.State switch
             {
                 EntityState.Added => $"INSERT INTO \"{Name}\" ({string.Join(", ", set.Select(Q))}) VALUES ({string.Join(", ", set.Select(i => Next(i, false)))})",
-                EntityState.Modified => $"UPDATE \"{Name}\" SET {string.Join(", ", set.Select(i => $"{Q(i)} = {Next(i, false)}"))} WHERE {Where()}",
-                EntityState.Deleted => $"DELETE FROM \"{Name}\" WHERE {Where()}",
+                EntityState.Modified => Guarded($"UPDATE \"{Name}\" SET {string.Join(", ", set.Select(i => $"{Q(i)} = {Next(i, false)}"))} WHERE {Where()}"),
+                EntityState.Deleted => Guarded($"DELETE FROM \"{Name}\" WHERE {Where()}"),
                 _ => throw new InvalidOperationException($"No statement for a {shape.State} row."),
             };
             return (sql, parameters.ToArray());
         }
+
+        /// <summary>The statement, failing with a division by zero when it changes no row.</summary>
+        private static string Guarded(string change) => $"WITH changed AS ({change} RETURNING 1) SELECT 1 / count(*) FROM changed";
     }
 }
