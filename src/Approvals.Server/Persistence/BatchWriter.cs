@@ -58,13 +58,17 @@ public static class BatchWriter
             if (entry.State == EntityState.Modified && !entry.Properties.Any(p => p.IsModified)) continue;
             writes.Add((table, entry));
         }
-        // Deletes first, dependents before principals; then inserts and updates, principals first (a task before its candidates).
-        writes.Sort((a, b) => Rank(a).CompareTo(Rank(b)));
-        return writes;
+        // The case rows first, in the order of their ids: every write of a case's rows also moves the case's version on,
+        // so a second writer of the same case waits at the case row before it has touched anything else, and two
+        // writers of several cases take them in the same order. (Written in the tracker's order, a step's history line
+        // and a round of mail's update of the same case could each wait for the other until PostgreSQL's deadlock
+        // check broke it after a second.) Then deletes, dependents before principals; then inserts and updates,
+        // principals first (a task before its candidates). The sort is stable: otherwise the tracker's order.
+        return writes.OrderBy(w => w.Table.Type.ClrType == typeof(CaseRow) ? 0 : 1)
+            .ThenBy(w => w.Entry.Entity is CaseRow c ? c.Id : Guid.Empty)
+            .ThenBy(w => w.Entry.State == EntityState.Deleted ? -1000 - w.Table.Depth : w.Table.Depth)
+            .ToList();
     }
-
-    private static int Rank((Table Table, EntityEntry Entry) w) =>
-        w.Entry.State == EntityState.Deleted ? -1000 - w.Table.Depth : w.Table.Depth;
 
     /// <summary>
     /// One round trip: the batch runs as PostgreSQL's implicit transaction (one Sync after the last statement), so a
