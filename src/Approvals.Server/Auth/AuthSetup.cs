@@ -65,7 +65,7 @@ public static class AuthSetup
                 o.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, _, _) => [keys.Current];
                 o.TimeProvider = clock;
                 o.TokenHandlers.Clear();
-                o.TokenHandlers.Add(new CachedTokenHandler(clock) { MapInboundClaims = false });
+                o.TokenHandlers.Add(new CachedTokenHandler { MapInboundClaims = false });
                 // Expiry is judged by the server's TimeProvider (tests move it), not the wall clock.
                 o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, p) =>
                 {

@@ -55,7 +55,6 @@ public static class BatchWriter
         {
             if (entry.State is EntityState.Unchanged or EntityState.Detached) continue;
             if (!tables.ByType.TryGetValue(entry.Metadata, out var table)) return null;
-            if (entry.State == EntityState.Modified && !entry.Properties.Any(p => p.IsModified)) continue;
             writes.Add((table, entry));
         }
         // The case rows first, in the order of their ids: every write of a case's rows also moves the case's version on,
@@ -64,8 +63,7 @@ public static class BatchWriter
         // and a round of mail's update of the same case could each wait for the other until PostgreSQL's deadlock
         // check broke it after a second.) Then deletes, dependents before principals; then inserts and updates,
         // principals first (a task before its candidates). The sort is stable: otherwise the tracker's order.
-        return writes.OrderBy(w => w.Table.Type.ClrType == typeof(CaseRow) ? 0 : 1)
-            .ThenBy(w => w.Entry.Entity is CaseRow c ? c.Id : Guid.Empty)
+        return writes.OrderBy(w => w.Entry.Entity is CaseRow c ? (0, c.Id) : (1, Guid.Empty))
             .ThenBy(w => w.Entry.State == EntityState.Deleted ? -1000 - w.Table.Depth : w.Table.Depth)
             .ToList();
     }
@@ -84,10 +82,11 @@ public static class BatchWriter
             var guarded = new Dictionary<NpgsqlBatchCommand, EntityEntry>();
             foreach (var (table, entry) in writes)
             {
-                var command = table.Command(entry);
+                if (table.Command(entry) is not { } command) continue;
                 if (entry.State != EntityState.Added) guarded[command] = entry;
                 batch.BatchCommands.Add(command);
             }
+            if (batch.BatchCommands.Count == 0) return;
             try
             {
                 await batch.ExecuteNonQueryAsync(ct);
@@ -170,7 +169,8 @@ public static class BatchWriter
             _ => null,
         };
 
-        public NpgsqlBatchCommand Command(EntityEntry entry)
+        /// <summary>The statement that writes <paramref name="entry"/>; null for a modified row none of whose columns changed.</summary>
+        public NpgsqlBatchCommand? Command(EntityEntry entry)
         {
             var state = entry.State;
             ulong mask = 0;
@@ -185,6 +185,7 @@ public static class BatchWriter
                 };
                 if (wanted) mask |= 1UL << i;
             }
+            if (state == EntityState.Modified && mask == 0) return null;
             var (sql, parameters) = _statements.GetOrAdd((state, mask), Build);
             var command = new NpgsqlBatchCommand(sql);
             foreach (var p in parameters)

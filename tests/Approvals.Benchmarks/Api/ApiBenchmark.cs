@@ -130,7 +130,7 @@ public static class ApiBenchmark
             // Fresh cases for the latency run, so its reviewers never run out (a case gives three decisions), their mail sent first.
             await load.StartCasesAsync((int)Math.Ceiling(flat.PerSecond / 2 * o.LatencySeconds / 3 * 1.5) + o.Reviewers * 4, ct);
             await Inbox.WaitForOutboxAsync(pg.ConnectionString, ct);
-            var halfWatch = OutboxWatch.Start(pg.ConnectionString);
+            await using var halfWatch = OutboxWatch.Start(pg.ConnectionString);
             var latency = await load.DecideAtRateAsync(flat.PerSecond / 2, TimeSpan.FromSeconds(o.LatencySeconds), ct);
             var halfUnsent = await halfWatch.StopAsync(pg.ConnectionString, ct);
             Console.WriteLine($"latency at {flat.PerSecond / 2:0} decisions/s (half), decision sent -> next stage's task visible on the case to its reviewer: {Stats.Summary(latency)}");
