@@ -118,6 +118,10 @@ public sealed class Dovecot : IAsyncDisposable
         _process = null;
         // The master's children notice it is gone and leave; wait until the port is free again.
         for (var i = 0; i < 100 && IsListening(); i++) await Task.Delay(100);
+        // A killed master can outlive runuser as a zombie nobody reaps (a container's first process may not), and
+        // Dovecot then refuses to start again: "already running with PID n (read from master.pid)". It is gone in
+        // every way that matters (its port is free), so its pid file goes too.
+        File.Delete(Path.Combine(_folder, "run", "master.pid"));
     }
 
     private bool IsListening()
