@@ -89,6 +89,69 @@ public abstract class BatchWriterTests(StorageProvider provider) : IAsyncLifetim
         Assert.Equal(("Completed", "approve", at.AddHours(1), (DateTimeOffset?)null), (read.Status, read.Decision, read.DecidedAt!.Value, read.DueAt));
         Assert.Equal(["user:a@example.org"], read.Candidates.Select(c => $"{c.Kind}:{c.Name}"));
     }
+
+    /// <summary>A case and three messages of it written together, which no dispatcher takes yet (their next attempt is a day away), one with a subject.</summary>
+    private async Task<(Guid CaseId, List<OutboxRow> Rows)> ParkAsync()
+    {
+        var id = await StartCaseAsync();
+        List<OutboxRow> rows =
+        [
+            .. Enumerable.Range(0, 3).Select(i => new OutboxRow
+            {
+                Id = Guid.NewGuid(), CaseId = id, Event = "test", Template = "task-assigned", Subject = i == 1 ? "Second" : null,
+                CreatedAt = DateTimeOffset.UtcNow, NextAttemptAt = DateTimeOffset.UtcNow.AddDays(1),
+            }),
+        ];
+        await using var scope = _app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+        db.Outbox.AddRange(rows);
+        await BatchWriter.SaveAsync(db, CancellationToken.None);
+        return (id, rows);
+    }
+
+    [Fact]
+    public async Task Save_SeveralRowsOfOneKindAddedThenChanged_EachReadsBackAsWritten()
+    {
+        var (id, rows) = await ParkAsync();
+        await using (var scope = _app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+            var ids = rows.Select(r => r.Id).ToList();
+            foreach (var row in await db.Outbox.Where(o => ids.Contains(o.Id)).ToListAsync())
+            {
+                row.Attempts = ids.IndexOf(row.Id) + 1;
+                row.LastError = row.Subject is null ? $"refused {row.Attempts}" : null;
+            }
+            await BatchWriter.SaveAsync(db, CancellationToken.None);
+        }
+
+        await using var check = _app.Services.CreateAsyncScope();
+        var read = await check.ServiceProvider.GetRequiredService<ApprovalsDb>().Outbox.AsNoTracking().Where(o => o.CaseId == id && o.Event == "test").ToListAsync();
+        Assert.Equal(
+            rows.Select((r, i) => (r.Id, r.Subject, i + 1, r.Subject is null ? $"refused {i + 1}" : null)).OrderBy(r => r.Id),
+            read.Select(r => (r.Id, r.Subject, r.Attempts, r.LastError)).OrderBy(r => r.Id));
+    }
+
+    [Fact]
+    public async Task Save_OneOfSeveralChangedRowsGoneSinceRead_ConcurrencyErrorAndNoneChanged()
+    {
+        var (id, rows) = await ParkAsync();
+        await using var reader = _app.Services.CreateAsyncScope();
+        var stale = reader.ServiceProvider.GetRequiredService<ApprovalsDb>();
+        var ids = rows.Select(r => r.Id).ToList();
+        foreach (var row in await stale.Outbox.Where(o => ids.Contains(o.Id)).ToListAsync()) row.Attempts = 7;
+
+        // Another writer removes the middle one between the read and the write.
+        await using (var other = _app.Services.CreateAsyncScope())
+            await other.ServiceProvider.GetRequiredService<ApprovalsDb>().Outbox.Where(o => o.Id == rows[1].Id).ExecuteDeleteAsync();
+
+        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => BatchWriter.SaveAsync(stale, CancellationToken.None));
+
+        await using var check = _app.Services.CreateAsyncScope();
+        var left = await check.ServiceProvider.GetRequiredService<ApprovalsDb>().Outbox.AsNoTracking().Where(o => o.CaseId == id && o.Event == "test").ToListAsync();
+        Assert.Equal(2, left.Count);
+        Assert.All(left, r => Assert.Equal(0, r.Attempts));
+    }
 }
 
 public sealed class BatchWriterTestsSqlite() : BatchWriterTests(StorageProvider.Sqlite);
