@@ -131,9 +131,11 @@ public static class ApiBenchmark
             await load.StartCasesAsync((int)Math.Ceiling(flat.PerSecond / 2 * o.LatencySeconds / 3 * 1.5) + o.Reviewers * 4, ct);
             await Inbox.WaitForOutboxAsync(pg.ConnectionString, ct);
             await using var halfWatch = OutboxWatch.Start(pg.ConnectionString);
-            var latency = await load.DecideAtRateAsync(flat.PerSecond / 2, TimeSpan.FromSeconds(o.LatencySeconds), ct);
+            var timed = await load.DecideAtRateAsync(flat.PerSecond / 2, TimeSpan.FromSeconds(o.LatencySeconds), ct);
+            var latency = timed.Select(s => s.Ms).ToList();
             var halfUnsent = await halfWatch.StopAsync(pg.ConnectionString, ct);
             Console.WriteLine($"latency at {flat.PerSecond / 2:0} decisions/s (half), decision sent -> next stage's task visible on the case to its reviewer: {Stats.Summary(latency)}");
+            Console.WriteLine($"latency's tail: {Stats.Tail(timed, 50)}");
             Console.WriteLine($"mail at half the rate: at most {halfWatch.Max} messages unsent during the run, {halfUnsent} when it ended");
             Stats.Result("mail_unsent_half_max", halfWatch.Max);
             Stats.Result("p50_ms", Stats.P(latency, 50));

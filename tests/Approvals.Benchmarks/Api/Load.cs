@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -121,9 +122,11 @@ public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewe
     /// Decisions at <paramref name="rate"/> per second in all (each reviewer on its own schedule); for a stage-1
     /// or stage-2 decision, the time from sending it until the case shows the next stage's open task to its reviewer.
     /// </summary>
-    public async Task<List<double>> DecideAtRateAsync(double rate, TimeSpan duration, CancellationToken ct)
+    /// <summary>Each decision's latency, with when in the run it was sent (seconds from the start).</summary>
+    public async Task<List<(double At, double Ms)>> DecideAtRateAsync(double rate, TimeSpan duration, CancellationToken ct)
     {
-        var ms = new ConcurrentBag<double>();
+        var ms = new ConcurrentBag<(double At, double Ms)>();
+        int sentCount = 0, lastStage = 0, refused = 0, ranOut = 0, unseen = 0;
         var interval = TimeSpan.FromSeconds(reviewers.Count / rate);
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(reviewers.Select(async (reviewer, i) =>
@@ -134,23 +137,39 @@ public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewe
                 if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed, ct);
                 due += interval;
                 var task = await FirstTaskAsync(reviewer, ct);
-                if (task is null) return;
+                if (task is null)
+                {
+                    Interlocked.Increment(ref ranOut);
+                    return;
+                }
                 var stage = Array.IndexOf(BenchWorkflow.Stages, task.Value.ActivityId);
                 var sent = Stopwatch.GetTimestamp();
-                if (await DecideAsync(reviewer, task.Value.Id, ct) != HttpStatusCode.OK || stage is < 0 or >= 2) continue;
+                var at = clock.Elapsed.TotalSeconds;
+                Interlocked.Increment(ref sentCount);
+                if (await DecideAsync(reviewer, task.Value.Id, ct) != HttpStatusCode.OK)
+                {
+                    Interlocked.Increment(ref refused);
+                    continue;
+                }
+                if (stage is < 0 or >= 2)
+                {
+                    Interlocked.Increment(ref lastStage);
+                    continue;
+                }
                 var next = BenchWorkflow.Stages[stage + 1];
-                for (var poll = 0; poll < 200; poll++)
+                var seen = false;
+                for (var poll = 0; poll < 200 && !seen; poll++)
                 {
                     var view = await reviewer.GetFromJsonAsync<JsonObject>($"/api/cases/{task.Value.CaseId}", ct);
-                    if (view?["openTasks"] is JsonArray open && open.Any(t => (string?)t?["activityId"] == next))
-                    {
-                        ms.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
-                        break;
-                    }
-                    await Task.Delay(2, ct);
+                    seen = view?["openTasks"] is JsonArray open && open.Any(t => (string?)t?["activityId"] == next);
+                    if (seen) ms.Add((at, Stopwatch.GetElapsedTime(sent).TotalMilliseconds));
+                    else await Task.Delay(2, ct);
                 }
+                if (!seen) Interlocked.Increment(ref unseen);
             }
         }));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"latency run: {sentCount} decisions sent in {clock.Elapsed.TotalSeconds:0.0} s, {lastStage} of them of a last stage (nothing to watch for), {refused} refused, {unseen} whose next stage never showed, {ranOut} reviewers ran out of tasks"));
         return [.. ms];
     }
 

@@ -17,6 +17,22 @@ public static class Stats
     public static string Summary(IReadOnlyCollection<double> ms) => ms.Count == 0 ? "no samples"
         : string.Create(CultureInfo.InvariantCulture, $"count {ms.Count} p50 {P(ms, 50):0.0} p95 {P(ms, 95):0.0} p99 {P(ms, 99):0.0} max {ms.Max():0.0} ms");
 
+    /// <summary>
+    /// When in the run the samples over <paramref name="overMs"/> were sent, by 100 ms window (worst windows first): a
+    /// tail spread over the run and one from a few stalls (every request in flight waiting together) read differently.
+    /// </summary>
+    public static string Tail(IReadOnlyCollection<(double At, double Ms)> samples, double overMs)
+    {
+        var slow = samples.Where(s => s.Ms > overMs).ToList();
+        if (slow.Count == 0) return string.Create(CultureInfo.InvariantCulture, $"none over {overMs:0} ms");
+        var windows = slow.GroupBy(s => Math.Floor(s.At * 10) / 10)
+            .Select(w => (At: w.Key, Count: w.Count(), Worst: w.Max(s => s.Ms)))
+            .OrderByDescending(w => w.Count).ThenByDescending(w => w.Worst).ToList();
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{slow.Count} of {samples.Count} over {overMs:0} ms, sent in {windows.Count} windows of 100 ms; the worst: ")
+            + string.Join(", ", windows.Take(6).Select(w => string.Create(CultureInfo.InvariantCulture, $"{w.At:0.0} s ({w.Count}, up to {w.Worst:0} ms)")));
+    }
+
     public static string LoadAverage()
     {
         try
