@@ -17,10 +17,21 @@ namespace Approvals.Server.Email.Transports;
 /// connection is disposed, and at the latest at <c>hardLimit</c>: then the connection is closed under the session.
 /// The library's own session timeout cannot end a session whose client never reads (its last reply, "the session
 /// has been cancelled", is written without a time limit and waits for ever), so this is what ends it.
+/// Refusals are logged as warnings, at most one per address a minute with the number refused since the last one: an
+/// operator whose own relay is refused (it belongs in <c>Email:Inbound:SmtpTrustedRelays</c>) sees it, and a flood
+/// does not flood the log.
 /// </summary>
-internal sealed class BoundedListenerFactory(int maxSessions, int maxPerAddress, IReadOnlySet<IPAddress> unlimited, TimeSpan hardLimit)
+internal sealed class BoundedListenerFactory(int maxSessions, int maxPerAddress, IReadOnlySet<IPAddress> unlimited, TimeSpan hardLimit, ILogger log)
     : IEndpointListenerFactory, IDisposable
 {
+    /// <summary>How often at most one address's refusals are logged.</summary>
+    internal static readonly TimeSpan RefusalLogInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>Addresses whose refusals are tallied at most; past it, those not logged for an interval are forgotten.</summary>
+    private const int RefusalTallies = 256;
+
+    private readonly Dictionary<IPAddress, (long LoggedAt, int Since)> _refusals = [];
+
     private readonly SemaphoreSlim _slots = new(maxSessions, maxSessions);
     private readonly Dictionary<IPAddress, int> _perAddress = [];
     private readonly TimeSpan _hardLimit = hardLimit;
@@ -51,6 +62,32 @@ internal sealed class BoundedListenerFactory(int maxSessions, int maxPerAddress,
             _perAddress[address] = held + 1;
             return true;
         }
+    }
+
+    /// <summary>Tallies a refused session of <paramref name="address"/> and logs the tally when its address's interval has passed.</summary>
+    private void Refused(IPAddress? address)
+    {
+        if (address is null) return;
+        var now = Environment.TickCount64;
+        var interval = (long)RefusalLogInterval.TotalMilliseconds;
+        int count;
+        lock (_refusals)
+        {
+            if (_refusals.TryGetValue(address, out var tally) && now - tally.LoggedAt < interval)
+            {
+                _refusals[address] = (tally.LoggedAt, tally.Since + 1);
+                return;
+            }
+            count = tally.Since + 1;
+            if (_refusals.Count >= RefusalTallies)
+                foreach (var stale in _refusals.Where(r => now - r.Value.LoggedAt >= interval).Select(r => r.Key).ToList())
+                    _refusals.Remove(stale);
+            _refusals[address] = (now, 0);
+        }
+        log.LogWarning(
+            "SMTP listener: {Count} session(s) from {Address} refused with 421 since the last warning about it; it already held its {Max} sessions "
+            + "(Email:Inbound:MaxSessionsPerAddress). A relay of yours belongs in Email:Inbound:SmtpTrustedRelays",
+            count, address, maxPerAddress);
     }
 
     private void Give(IPAddress? address)
@@ -85,6 +122,7 @@ internal sealed class BoundedListenerFactory(int maxSessions, int maxPerAddress,
                 }
                 var address = ClientOf(context);
                 if (bounds.TryTake(address)) return new Session(pipe, bounds, address);
+                bounds.Refused(address);
                 try
                 {
                     await RefuseAsync(pipe);

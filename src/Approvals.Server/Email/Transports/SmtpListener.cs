@@ -27,7 +27,7 @@ internal sealed class SmtpListener(
         var maxBytes = (int)mail.Value.MaxBytes;
         InboundMailCheck.EnsureHandler(services, "Email:Inbound:SmtpPort");
         var store = ActivatorUtilities.CreateInstance<SmtpReplyStore>(services);
-        using var listeners = new BoundedListenerFactory(o.MaxSessions, o.MaxSessionsPerAddress, o.TrustedRelayAddresses, o.SmtpSessionTimeout + HardLimitGrace);
+        using var listeners = new BoundedListenerFactory(o.MaxSessions, o.MaxSessionsPerAddress, o.TrustedRelayAddresses, o.SmtpSessionTimeout + HardLimitGrace, log);
         var serverName = ReplyAddressPattern.TryParse(o.ReplyAddress)!.Suffix[1..];
         var serverOptions = new SmtpServerOptionsBuilder()
             .ServerName(serverName)

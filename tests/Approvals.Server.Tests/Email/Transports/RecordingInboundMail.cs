@@ -6,6 +6,7 @@ using Approvals.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Approvals.Server.Tests.Email.Transports;
 
@@ -55,8 +56,11 @@ public sealed class TransportApp(StorageProvider provider, IReadOnlyDictionary<s
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(services => services.AddSingleton<IInboundMail>(Inbound));
+        builder.ConfigureTestServices(services => services.AddSingleton<IInboundMail>(Inbound).AddFakeLogging());
     }
+
+    /// <summary>What the server logged (beside its usual providers).</summary>
+    public FakeLogCollector Logs => Services.GetFakeLogCollector();
 
     /// <summary>Starts the host (and with it the transports).</summary>
     public TransportApp Started()

@@ -2,6 +2,7 @@ using System.Text;
 using Approvals.Server.Email;
 using Approvals.Server.Tests.Infrastructure;
 using MailKit.Net.Smtp;
+using Microsoft.Extensions.Logging;
 using MimeKit;
 
 namespace Approvals.Server.Tests.Email.Transports;
@@ -235,6 +236,13 @@ public abstract class SmtpListenerTests(StorageProvider provider) : IAsyncLifeti
         await using var third = await RawSmtp.ConnectAsync(_port, "127.0.0.5");
         Assert.StartsWith("421", await third.ReplyAsync());
         Assert.True(await third.ClosedWithinAsync(TimeSpan.FromSeconds(5)));
+        await using (var fourth = await RawSmtp.ConnectAsync(_port, "127.0.0.5"))
+            Assert.StartsWith("421", await fourth.ReplyAsync());
+
+        // The operator is told once, not once per refused connection (the rest are tallied for the next warning).
+        var warning = Assert.Single(_app.Logs.GetSnapshot(), r => r.Message.Contains("127.0.0.5", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("MaxSessionsPerAddress", warning.Message, StringComparison.Ordinal);
 
         // Another address still gets a session while the first holds its share.
         await using var other = await RawSmtp.ConnectAsync(_port, "127.0.0.6");
