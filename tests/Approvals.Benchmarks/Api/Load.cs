@@ -39,7 +39,10 @@ public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewe
         return count / clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>Every reviewer reads and decides, back to back, for <paramref name="duration"/>.</summary>
+    /// <summary>Every reviewer decides every task its inbox holds, back to back (set-up between phases).</summary>
+    public async Task<int> DecideAllAsync(CancellationToken ct) => (await DecideFlatOutAsync(TimeSpan.MaxValue, ct)).Decisions;
+
+    /// <summary>Every reviewer reads and decides, back to back, for <paramref name="duration"/> or until its inbox is empty.</summary>
     public async Task<Throughput> DecideFlatOutAsync(TimeSpan duration, CancellationToken ct)
     {
         int decisions = 0, conflicts = 0, failures = 0, ranOut = 0;
@@ -122,7 +125,7 @@ public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewe
     /// Decisions at <paramref name="rate"/> per second in all (each reviewer on its own schedule); for a stage-1
     /// or stage-2 decision, the time from sending it until the case shows the next stage's open task to its reviewer.
     /// </summary>
-    /// <summary>Each decision's latency, with when in the run it was sent (seconds from the start).</summary>
+    /// <returns>Each such decision's latency, with when in the run it was sent (seconds from the start).</returns>
     public async Task<List<(double At, double Ms)>> DecideAtRateAsync(double rate, TimeSpan duration, CancellationToken ct)
     {
         var ms = new ConcurrentBag<(double At, double Ms)>();
