@@ -131,6 +131,7 @@ public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewe
         var ms = new ConcurrentBag<(double At, double Ms)>();
         int sentCount = 0, lastStage = 0, refused = 0, ranOut = 0, unseen = 0;
         var interval = TimeSpan.FromSeconds(reviewers.Count / rate);
+        var began = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(reviewers.Select(async (reviewer, i) =>
         {
@@ -172,7 +173,7 @@ public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewe
             }
         }));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"latency run: {sentCount} decisions sent in {clock.Elapsed.TotalSeconds:0.0} s, {lastStage} of them of a last stage (nothing to watch for), {refused} refused, {unseen} whose next stage never showed, {ranOut} reviewers ran out of tasks"));
+            $"latency run: from {began:HH:mm:ss.f} UTC, {sentCount} decisions sent in {clock.Elapsed.TotalSeconds:0.0} s, {lastStage} of them of a last stage (nothing to watch for), {refused} refused, {unseen} whose next stage never showed, {ranOut} reviewers ran out of tasks"));
         return [.. ms];
     }
 
