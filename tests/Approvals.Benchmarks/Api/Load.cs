@@ -147,8 +147,7 @@ public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewe
                     return;
                 }
                 var stage = Array.IndexOf(BenchWorkflow.Stages, task.Value.ActivityId);
-                var sent = Stopwatch.GetTimestamp();
-                var at = clock.Elapsed.TotalSeconds;
+                var sent = clock.Elapsed;
                 Interlocked.Increment(ref sentCount);
                 if (await DecideAsync(reviewer, task.Value.Id, ct) != HttpStatusCode.OK)
                 {
@@ -166,7 +165,7 @@ public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewe
                 {
                     var view = await reviewer.GetFromJsonAsync<JsonObject>($"/api/cases/{task.Value.CaseId}", ct);
                     seen = view?["openTasks"] is JsonArray open && open.Any(t => (string?)t?["activityId"] == next);
-                    if (seen) ms.Add((at, Stopwatch.GetElapsedTime(sent).TotalMilliseconds));
+                    if (seen) ms.Add((sent.TotalSeconds, (clock.Elapsed - sent).TotalMilliseconds));
                     else await Task.Delay(2, ct);
                 }
                 if (!seen) Interlocked.Increment(ref unseen);
