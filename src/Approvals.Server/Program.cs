@@ -61,6 +61,7 @@ builder.Services.AddMediator((Mediator.MediatorOptions o) =>
     o.Assemblies = [typeof(Program)];
 });
 builder.Services.AddSingleton<WorkflowCatalog>();
+builder.Services.AddSingleton<InboxGates>();
 builder.Services.AddScoped<CaseStore>();
 builder.Services.AddScoped<CaseMigrator>();
 builder.Services.AddEngineLimits();

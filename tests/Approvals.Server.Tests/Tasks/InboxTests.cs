@@ -32,6 +32,7 @@ public abstract class InboxTests(StorageProvider provider) : IAsyncLifetime
     /// </summary>
     protected async Task SeedAsync(int offeredToGroup)
     {
+        var from = _seeded.Count;
         var start = new DateTimeOffset(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
         var random = new Random(9);
         var statuses = new[] { "Open", "Open", "Open", "Completed", "Cancelled" };
@@ -47,7 +48,7 @@ public abstract class InboxTests(StorageProvider provider) : IAsyncLifetime
             // Every seventh task is of a case the caller requested: never in their inbox.
             _seeded.Add((task, i % 7 == 0 ? Me : "hr.officer@example.org", offer));
         }
-        var n = 0;
+        var n = from;
         for (var i = 0; i < offeredToGroup; i++) Add(n++, null, null, "group:" + MyGroup, statuses[i % statuses.Length]);
         for (var i = 0; i < 40; i++) Add(n++, Me, null, null, statuses[i % statuses.Length]);
         for (var i = 0; i < 15; i++) Add(n++, "someone.else@example.org", Me, null, "Completed");
@@ -58,7 +59,7 @@ public abstract class InboxTests(StorageProvider provider) : IAsyncLifetime
 
         await using var scope = App.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
-        foreach (var (task, requester, offer) in _seeded)
+        foreach (var (task, requester, offer) in _seeded.Skip(from))
         {
             db.Cases.Add(new CaseRow
             {
@@ -117,6 +118,33 @@ public abstract class InboxTests(StorageProvider provider) : IAsyncLifetime
 
         Assert.Equal(Expected(Me, [MyGroup], admin: false, "Open"), await Walk(me, "/api/tasks?status=Open", limit: 4));
         Assert.Equal(Expected(Me, [MyGroup], admin: false, null), await Walk(me, "/api/tasks", limit: 11));
+    }
+
+    /// <summary>
+    /// Which way a caller's offered tasks are read (looked up when few, walked when many) is remembered between pages,
+    /// and only a hint: offered tasks that grow past the lookup's limit after a page, or shrink below it, still give
+    /// exactly the next pages.
+    /// </summary>
+    [Fact]
+    public async Task ListTasks_OfferedGrowPastTheLookupThenShrink_PagesStayExact()
+    {
+        await SeedAsync(offeredToGroup: 25);
+        var me = await App.ClientAsync(Me);
+        Assert.Equal(Expected(Me, [MyGroup], admin: false, "Open"), await Walk(me, "/api/tasks?status=Open", limit: 7));
+
+        await SeedAsync(offeredToGroup: InboxReads.LookupUpTo + 100);
+        Assert.Equal(Expected(Me, [MyGroup], admin: false, "Open"), await Walk(me, "/api/tasks?status=Open", limit: 7));
+        Assert.Equal(Expected(Me, [MyGroup], admin: false, null), await Walk(me, "/api/tasks", limit: 60));
+
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+            Assert.True(await db.TaskCandidates.Where(k => k.Kind == "group" && k.Name == MyGroup).ExecuteDeleteAsync() > InboxReads.LookupUpTo);
+        }
+        for (var i = 0; i < _seeded.Count; i++)
+            if (_seeded[i].Offer == "group:" + MyGroup) _seeded[i] = _seeded[i] with { Offer = null };
+        Assert.Equal(Expected(Me, [MyGroup], admin: false, "Open"), await Walk(me, "/api/tasks?status=Open", limit: 7));
+        Assert.Equal(Expected(Me, [MyGroup], admin: false, null), await Walk(me, "/api/tasks", limit: 60));
     }
 
     [Fact]

@@ -13,9 +13,10 @@ internal enum InboxCursor { None, Due, NoDue }
 
 /// <summary>
 /// What decides the inbox statement's shape, as opposed to its values: how many statuses are asked for (0: any),
-/// where the page starts, whether the caller is an administrator, and whether the store sorts nulls last.
+/// where the page starts, whether the caller is an administrator, whether the store sorts nulls last, and whether
+/// the tasks offered to the caller are walked in order (many candidate rows) or looked up (few; see <see cref="InboxGates"/>).
 /// </summary>
-internal readonly record struct InboxShape(int Statuses, InboxCursor After, bool Admin, bool NullsLast);
+internal readonly record struct InboxShape(int Statuses, InboxCursor After, bool Admin, bool NullsLast, bool Many = false);
 
 /// <summary>
 /// The values of one inbox read. <see cref="InboxReads"/> builds its statement over these fields; <see cref="InboxQuery"/>
@@ -47,6 +48,12 @@ internal sealed class InboxRow
     public TaskRow Task { get; init; } = null!;
     public Cases.CaseSummary? Case { get; init; }
     public List<TaskCandidateRow> Candidates { get; init; } = [];
+
+    /// <summary>
+    /// Whether at most <see cref="InboxReads.LookupUpTo"/> candidate rows name the caller or their groups, read in the
+    /// statement's snapshot: a statement that looked the offered tasks up when there were more read an incomplete set.
+    /// </summary>
+    public bool Few { get; init; }
 }
 
 /// <summary>
@@ -79,13 +86,21 @@ internal static class InboxQuery
         return rows;
     }
 
+    /// <summary>Whether at most <see cref="InboxReads.LookupUpTo"/> candidate rows name <paramref name="me"/> or their groups: one small statement.</summary>
+    public static async Task<bool> FewAsync(ApprovalsDb db, string me, CancellationToken ct)
+    {
+        var reads = new InboxReads(db, new InboxArgs { Me = me });
+        return await reads.ByUser.Concat(reads.ByGroup).CountAsync(ct) <= InboxReads.LookupUpTo;
+    }
+
     /// <summary>The statement of one shape over placeholder values, each <see cref="InboxArgs"/> field made a parameter.</summary>
     internal static IQueryable<InboxRow> Build(ApprovalsDb db, InboxShape shape, InboxArgs a)
     {
         var reads = new InboxReads(db, a);
         var union = InboxReads.Regions(db.Tasks.AsNoTracking(), shape, a)
-            .SelectMany(region => reads.Branches(region, shape.Admin))
+            .SelectMany(region => reads.Branches(region, shape.Admin, shape.Many))
             .Aggregate((all, branch) => all.Union(branch));
+        var (byUser, byGroup) = (reads.ByUser, reads.ByGroup);
         var page =
             from t in a.Page(union.OrderBy(t => t.DueAt == null).ThenBy(t => t.DueAt).ThenBy(t => t.CreatedAt).ThenBy(t => t.Id))
             join c in db.Cases.AsNoTracking() on t.CaseId equals c.Id into cases
@@ -95,6 +110,7 @@ internal static class InboxQuery
                 Task = t,
                 Case = c == null ? null : new Cases.CaseSummary(c.Id, c.WorkflowKey, c.WorkflowVersion, c.Title, c.Status, c.Requester, c.Outcome),
                 Candidates = t.Candidates.ToList(),
+                Few = byUser.Count() + byGroup.Count() <= InboxReads.LookupUpTo,
             };
         return page.TagWith(GenericPlanInterceptor.Tag);
     }

@@ -8,15 +8,16 @@ namespace Approvals.Server.Features.Tasks;
 /// <summary>
 /// The statement behind <see cref="ListTasks"/>: the first <c>take</c> tasks of each way a task reaches the caller
 /// (assigned, decided, offered to them or their groups, unassigned for administrators), each an ordered subquery
-/// cut at the page, combined with UNION into one statement, so a large inbox costs a page, not every open task
+/// cut at a page, combined with UNION into one statement, so a large inbox costs a page, not every open task
 /// (issue 9, part 5), and a page costs one round trip.
 /// The order is (has no due date, due date, created, id). An index cannot serve "has no due date" on both stores
 /// (PostgreSQL sorts nulls last, SQLite first), so each read is split into a region with a due date and one
 /// without; inside a region the order is (due date, created, id), which the
 /// <c>(…, Status, DueAt, CreatedAt, Id)</c> indexes return without a sort.
-/// The choices that needed a round trip of their own (the caller's groups, how many tasks are offered to them,
-/// whether a walk found a page) are uncorrelated subqueries: PostgreSQL runs each once and skips a branch whose
-/// gate is false without reading it.
+/// Tasks offered to the caller are read one of two ways, by the number of candidate rows that name them or their
+/// groups (<see cref="InboxRow.Few"/>): looked up and sorted, or walked in order. The statement holds one way only
+/// (<see cref="InboxShape.Many"/>), chosen before it runs and checked by it (<see cref="InboxGates"/>): a statement
+/// with both, each gated, cost PostgreSQL more to start than to run (docs/performance.md).
 /// </summary>
 internal sealed class InboxReads(ApprovalsDb db, InboxArgs a)
 {
@@ -73,26 +74,42 @@ internal sealed class InboxReads(ApprovalsDb db, InboxArgs a)
         }
     }
 
+    /// <summary>The caller's candidate rows by name, cut one past <see cref="LookupUpTo"/>.</summary>
+    public IQueryable<Guid> ByUser => db.TaskCandidates.Where(k => k.Kind == "user" && k.Name == a.Me).Take(LookupUpTo + 1).Select(k => k.TaskId);
+
+    /// <summary>The candidate rows of the caller's groups, cut one past <see cref="LookupUpTo"/>.</summary>
+    public IQueryable<Guid> ByGroup
+    {
+        get
+        {
+            var myGroups = MyGroups;
+            return db.TaskCandidates.Where(k => k.Kind == "group" && myGroups.Contains(k.Name)).Take(LookupUpTo + 1).Select(k => k.TaskId);
+        }
+    }
+
     /// <summary>The branches of one region: each ordered and cut at a page.</summary>
-    public IEnumerable<IQueryable<TaskRow>> Branches(IQueryable<TaskRow> region, bool admin)
+    public IEnumerable<IQueryable<TaskRow>> Branches(IQueryable<TaskRow> region, bool admin, bool many)
     {
         yield return First(region.Where(t => t.Assignee == a.Me));
         yield return First(region.Where(t => t.DecidedBy == a.Me));
-        // Few candidate rows: look them up and sort them; many: walk the unassigned tasks in order (a lookup too
-        // when the walk finds less than a page). The candidate rows are read by name, cut one past the limit: two
-        // index range reads (the caller's name; each of their groups), once per statement; the same cut sets drive
-        // the lookup, so PostgreSQL starts it from the candidates, not from a walk of every unassigned task.
-        var myGroups = MyGroups;
-        var byUser = db.TaskCandidates.Where(k => k.Kind == "user" && k.Name == a.Me).Take(LookupUpTo + 1).Select(k => k.TaskId);
-        var byGroup = db.TaskCandidates.Where(k => k.Kind == "group" && myGroups.Contains(k.Name)).Take(LookupUpTo + 1).Select(k => k.TaskId);
-        var offeredIds = byUser.Concat(byGroup);
-        Expression<Func<TaskRow, bool>> many = t => byUser.Count() + byGroup.Count() > LookupUpTo;
-        Expression<Func<TaskRow, bool>> few = t => byUser.Count() + byGroup.Count() <= LookupUpTo;
-        Expression<Func<TaskRow, bool>> offered = t =>
-            t.Candidates.Any(k => (k.Kind == "user" && k.Name == a.Me) || (k.Kind == "group" && myGroups.Contains(k.Name)));
         var unassigned = region.Where(t => t.Assignee == null);
-        yield return First(unassigned.Where(few).Where(t => offeredIds.Contains(t.Id)));
-        foreach (var branch in Walked(unassigned.Where(many), offered)) yield return branch;
+        if (many)
+        {
+            // Many candidate rows: walk the unassigned tasks in order (a lookup too when the walk finds less than a page).
+            var myGroups = MyGroups;
+            foreach (var branch in Walked(unassigned, t =>
+                t.Candidates.Any(k => (k.Kind == "user" && k.Name == a.Me) || (k.Kind == "group" && myGroups.Contains(k.Name)))))
+                yield return branch;
+        }
+        else
+        {
+            // Few: look them up and sort them. The candidate rows are read by name, cut one past the limit (two index
+            // range reads: the caller's name; each of their groups); the cut sets drive the lookup, so PostgreSQL starts
+            // it from the candidates, not from a walk of every unassigned task. Past the cut the read is incomplete:
+            // the statement's Few says so, and the page is read again the other way (InboxGates).
+            var offeredIds = ByUser.Concat(ByGroup);
+            yield return First(unassigned.Where(t => offeredIds.Contains(t.Id)));
+        }
         // Stages nobody named may decide are offered to administrators.
         if (admin) foreach (var branch in Walked(unassigned, t => !t.Candidates.Any())) yield return branch;
     }

@@ -21,7 +21,7 @@ public static class ListTasks
     /// <summary>The sort key of the last task of a page (UTC ticks; <c>Due</c> null for tasks without a due date).</summary>
     public sealed record TaskCursor(long? Due, long Created, Guid Id);
 
-    public sealed class Handler(ApprovalsDb db, WorkflowCatalog catalog) : IQueryHandler<Query, Page<TaskView>>
+    internal sealed class Handler(ApprovalsDb db, WorkflowCatalog catalog, InboxGates gates) : IQueryHandler<Query, Page<TaskView>>
     {
         public async ValueTask<Page<TaskView>> Handle(Query q, CancellationToken ct)
         {
@@ -46,7 +46,7 @@ public static class ListTasks
             // large group for each page (issue 9, EXPLAIN ANALYZE in docs/performance.md). The branches, the sort of
             // their few rows, the page's cases and candidates are one statement, compiled once per shape.
             var shape = new InboxShape(statuses?.Count ?? 0, after, q.Actor.IsAdmin, NullsLast: db.Database.IsNpgsql());
-            var page = await InboxQuery.ReadAsync(db, shape, a, ct);
+            var page = await gates.ReadAsync(db, shape, a, ct);
             var rows = page
                 .OrderBy(p => p.Task.DueAt == null).ThenBy(p => p.Task.DueAt).ThenBy(p => p.Task.CreatedAt).ThenBy(p => p.Task.Id)
                 .ToList();
