@@ -6,6 +6,12 @@ namespace Approvals.Server.Http;
 /// <summary>One page of a list: the items, and the cursor of the next page (null on the last one).</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? Next);
 
+/// <summary>A cursor's sort key that can tell whether its values are ones a page could have ended on.</summary>
+public interface ICursorKey
+{
+    bool Plausible { get; }
+}
+
 /// <summary>
 /// Keyset paging. A cursor is the sort key of the last item a page returned, wrapped so clients treat it
 /// as opaque: base64url of a small JSON object that also names the list it belongs to, so a cursor of one
@@ -40,7 +46,7 @@ public static class Paging
         {
             if (cursor.Length > MaxCursorLength) throw new FormatException();
             var envelope = JsonSerializer.Deserialize<Envelope<TKey>>(Base64Url.DecodeFromChars(cursor), Json);
-            if (envelope is { List: var l, Key: { } key } && l == list) return key;
+            if (envelope is { List: var l, Key: { } key } && l == list && (key is not ICursorKey k || k.Plausible)) return key;
         }
         catch (Exception ex) when (ex is FormatException or JsonException or ArgumentException)
         {
@@ -49,7 +55,14 @@ public static class Paging
         throw RequestInvalid.Field("cursor", "cursor is not one this list handed out; pass the `next` value of the previous page, or leave it out for the first page.");
     }
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { AllowDuplicateProperties = false };
+    /// <summary>Whether <paramref name="ticks"/> (UTC) is an instant a <see cref="DateTimeOffset"/> can hold.</summary>
+    public static bool IsInstant(long ticks) => ticks >= DateTimeOffset.MinValue.UtcTicks && ticks <= DateTimeOffset.MaxValue.UtcTicks;
+
+    /// <summary>Every field of a key is required: a key missing one is not a cursor this server made.</summary>
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        AllowDuplicateProperties = false, RespectRequiredConstructorParameters = true,
+    };
 
     private sealed record Envelope<TKey>(string List, TKey? Key);
 

@@ -19,7 +19,11 @@ public static class ListCases
         : IQuery<CasePage>;
 
     /// <summary>The sort key of the last case of a page (creation time in UTC ticks, then id).</summary>
-    public sealed record CaseCursor(long Created, Guid Id);
+    public sealed record CaseCursor(long Created, Guid Id) : ICursorKey
+    {
+        [System.Text.Json.Serialization.JsonIgnore]
+        public bool Plausible => Paging.IsInstant(Created);
+    }
 
     /// <summary>
     /// A page of cases. <c>page</c>, <c>pageSize</c> and <c>total</c> are only there when the caller asked with

@@ -19,7 +19,11 @@ public static class ListTasks
     public sealed record Query(Actor Actor, IReadOnlyList<string>? Statuses, int Limit, TaskCursor? After) : IQuery<Page<TaskView>>;
 
     /// <summary>The sort key of the last task of a page (UTC ticks; <c>Due</c> null for tasks without a due date).</summary>
-    public sealed record TaskCursor(long? Due, long Created, Guid Id);
+    public sealed record TaskCursor(long? Due, long Created, Guid Id) : ICursorKey
+    {
+        [System.Text.Json.Serialization.JsonIgnore]
+        public bool Plausible => Paging.IsInstant(Created) && (Due is not { } due || Paging.IsInstant(due));
+    }
 
     internal sealed class Handler(ApprovalsDb db, WorkflowCatalog catalog, InboxGates gates) : IQueryHandler<Query, Page<TaskView>>
     {
