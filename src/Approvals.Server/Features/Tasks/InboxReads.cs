@@ -9,7 +9,7 @@ namespace Approvals.Server.Features.Tasks;
 /// The statement behind <see cref="ListTasks"/>: the first <c>take</c> tasks of each way a task reaches the caller
 /// (assigned, decided, offered to them or their groups, unassigned for administrators), each an ordered subquery
 /// cut at a page, combined with UNION into one statement, so a large inbox costs a page, not every open task
-/// (issue 9, part 5), and a page costs one round trip.
+/// (issue 9, part 5), and a page costs one round trip (two when the way offered tasks are read must change: <see cref="InboxGates"/>).
 /// The order is (has no due date, due date, created, id). An index cannot serve "has no due date" on both stores
 /// (PostgreSQL sorts nulls last, SQLite first), so each read is split into a region with a due date and one
 /// without; inside a region the order is (due date, created, id), which the
