@@ -50,6 +50,7 @@ public sealed class TaskMailActionsIssuer(IServiceScopeFactory scopes, TimeProvi
         var baseUrl = app.Value.Base;
         var replyAddress = ReplyAddressPattern.TryParse(options.Value.ReplyAddress);
         var issued = new List<TaskMailActions>(wanted.Count);
+        var rows = new RowWrites();
         foreach (var (taskId, recipient) in wanted)
         {
             if (!caseOf.TryGetValue(taskId, out var caseId))
@@ -58,7 +59,7 @@ public sealed class TaskMailActionsIssuer(IServiceScopeFactory scopes, TimeProvi
             string Add(string kind, string? decision)
             {
                 var token = EmailTokens.New();
-                db.EmailTokens.Add(new EmailTokenRow
+                rows.Insert(new EmailTokenRow
                 {
                     Id = Guid.CreateVersion7(now), Hash = EmailTokens.HashOf(token), Kind = kind, TaskId = taskId, CaseId = caseId,
                     Person = person, Decision = decision, CreatedAt = now, ExpiresAt = expires,
@@ -69,7 +70,7 @@ public sealed class TaskMailActionsIssuer(IServiceScopeFactory scopes, TimeProvi
             issued.Add(new TaskMailActions(Link("approve"), Link("reject"), Link("request-changes"), $"{baseUrl}/tasks/{taskId}",
                 replyAddress?.Format(Add(EmailTokens.Reply, null))));
         }
-        await BatchWriter.SaveAsync(db, ct);
+        await BatchWriter.SaveAsync(db, ct, rows);
         return issued;
     }
 }

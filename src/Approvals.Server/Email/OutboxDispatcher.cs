@@ -156,20 +156,20 @@ public sealed class OutboxDispatcher(ApprovalsDb db, CaseStore store, TemplateSt
     {
         var now = clock.GetUtcNow();
         var lines = results.Where(r => r.Row.CaseId is not null).SelectMany(r => r.Lines.Select(l => (r.Row.CaseId!.Value, l))).ToList();
-        void Progress(ApprovalsDb d)
+        void Progress(RowWrites rows)
         {
             foreach (var result in results.Where(r => r.Sent.Count > 0 || r.Complete))
             {
-                var entry = d.Outbox.Attach(new OutboxRow { Id = result.Row.Id });
+                var row = new OutboxRow { Id = result.Row.Id };
                 if (result.Sent.Count > 0)
                 {
-                    entry.Entity.DeliveredJson = JsonSerializer.Serialize(Delivered(result.Row).Concat(result.Sent));
-                    entry.Property(r => r.DeliveredJson).IsModified = true;
+                    row.DeliveredJson = JsonSerializer.Serialize(Delivered(result.Row).Concat(result.Sent));
+                    rows.Set(row, nameof(OutboxRow.DeliveredJson));
                 }
                 if (!result.Complete) continue;
-                (entry.Entity.DispatchedAt, entry.Entity.NextAttemptAt) = (now, null);
-                entry.Property(r => r.DispatchedAt).IsModified = true;
-                entry.Property(r => r.NextAttemptAt).IsModified = true;
+                (row.DispatchedAt, row.NextAttemptAt) = (now, null);
+                rows.Set(row, nameof(OutboxRow.DispatchedAt));
+                rows.Set(row, nameof(OutboxRow.NextAttemptAt));
             }
         }
         await store.AppendAuditsAsync(lines, ct, Progress);

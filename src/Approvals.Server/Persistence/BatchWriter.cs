@@ -8,8 +8,9 @@ using NpgsqlTypes;
 namespace Approvals.Server.Persistence;
 
 /// <summary>
-/// Writes what the context tracks, as <c>SaveChanges</c> would, for the hot writes: a step (case, tasks, candidates,
-/// timers, outbox, history), mail's history lines and link tokens. On PostgreSQL the rows go as one batch of plain
+/// Writes what the context tracks, as <c>SaveChanges</c> would, and the rows set out explicitly beside it
+/// (<see cref="RowWrites"/>), for the hot writes: a step (case, tasks, candidates, timers, outbox, history), mail's
+/// history lines, outbox progress and link tokens. On PostgreSQL the rows go as one batch of plain
 /// statements with positional parameters, one round trip that commits them together, and the tracker is emptied
 /// after; elsewhere, inside a transaction the caller opened, or when the context holds a row of another kind, it is
 /// <c>SaveChanges</c> itself.
@@ -33,29 +34,41 @@ public static class BatchWriter
         typeof(EmailTokenRow), typeof(IdempotencyRow),
     ];
 
-    public static async Task SaveAsync(ApprovalsDb db, CancellationToken ct)
+    /// <summary>Writes what the context tracks and <paramref name="rows"/>, in one transaction.</summary>
+    public static async Task SaveAsync(ApprovalsDb db, CancellationToken ct, RowWrites? rows = null)
     {
         // Inside a transaction someone else opened, the write is theirs to commit: SaveChanges, which keeps it usable after a refusal.
-        if (db is not PostgresApprovalsDb postgres || db.Database.CurrentTransaction is not null || Writes(postgres) is not { } writes)
+        if (db is not PostgresApprovalsDb postgres || db.Database.CurrentTransaction is not null || Writes(postgres, rows) is not { } writes)
         {
+            rows?.Track(db);
             await db.SaveChangesAsync(ct);
             return;
         }
-        if (writes.Count == 0) return;
-        await WriteAsync(postgres, writes, ct);
+        if (writes.Count > 0) await WriteAsync(postgres, writes, ct);
         db.ChangeTracker.Clear();
     }
 
-    /// <summary>The tracked changes in the order they are written, or null when one of them is of a kind not written here.</summary>
-    private static List<(Table Table, EntityEntry Entry)>? Writes(PostgresApprovalsDb db)
+    /// <summary>One row's write: a tracked entry, or a row of <see cref="RowWrites"/> with its columns.</summary>
+    private readonly record struct Write(Table Table, EntityState State, object Row, EntityEntry? Entry, ulong Mask);
+
+    /// <summary>
+    /// The tracked changes and <paramref name="rows"/> in the order they are written, or null when one of them is of a
+    /// kind not written here.
+    /// </summary>
+    private static List<Write>? Writes(PostgresApprovalsDb db, RowWrites? rows)
     {
         var tables = TablesByModel.GetValue(db.Model, static m => new Tables(m));
-        var writes = new List<(Table Table, EntityEntry Entry)>();
+        var writes = new List<Write>();
         foreach (var entry in db.ChangeTracker.Entries()) // detects the changes first, once
         {
             if (entry.State is EntityState.Unchanged or EntityState.Detached) continue;
             if (!tables.ByType.TryGetValue(entry.Metadata, out var table)) return null;
-            writes.Add((table, entry));
+            writes.Add(new Write(table, entry.State, entry.Entity, entry, table.MaskOf(entry)));
+        }
+        foreach (var w in rows?.Items ?? [])
+        {
+            if (db.Model.FindEntityType(w.Row.GetType()) is not { } type || !tables.ByType.TryGetValue(type, out var table)) return null;
+            writes.Add(new Write(table, w.State, w.Row, null, table.MaskOf(w)));
         }
         // The case rows first, in the order of their ids: every write of a case's rows also moves the case's version on,
         // so a second writer of the same case waits at the case row before it has touched anything else, and two
@@ -63,8 +76,8 @@ public static class BatchWriter
         // and a round of mail's update of the same case could each wait for the other until PostgreSQL's deadlock
         // check broke it after a second.) Then deletes, dependents before principals; then inserts and updates,
         // principals first (a task before its candidates). The sort is stable: otherwise the tracker's order.
-        return writes.OrderBy(w => w.Entry.Entity is CaseRow c ? (0, c.Id) : (1, Guid.Empty))
-            .ThenBy(w => w.Entry.State == EntityState.Deleted ? -1000 - w.Table.Depth : w.Table.Depth)
+        return writes.OrderBy(w => w.Row is CaseRow c ? (0, c.Id) : (1, Guid.Empty))
+            .ThenBy(w => w.State == EntityState.Deleted ? -1000 - w.Table.Depth : w.Table.Depth)
             .ToList();
     }
 
@@ -73,17 +86,17 @@ public static class BatchWriter
     /// statement that fails rolls back those before it and skips those after. An update or delete is guarded inside
     /// its statement: it divides by the rows it changed, and zero rows fail the whole batch.
     /// </summary>
-    private static async Task WriteAsync(PostgresApprovalsDb db, List<(Table Table, EntityEntry Entry)> writes, CancellationToken ct)
+    private static async Task WriteAsync(PostgresApprovalsDb db, List<Write> writes, CancellationToken ct)
     {
         await db.Database.OpenConnectionAsync(ct);
         try
         {
             await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection());
-            var guarded = new Dictionary<NpgsqlBatchCommand, EntityEntry>();
-            foreach (var (table, entry) in writes)
+            var guarded = new Dictionary<NpgsqlBatchCommand, Write>();
+            foreach (var write in writes)
             {
-                if (table.Command(entry) is not { } command) continue;
-                if (entry.State != EntityState.Added) guarded[command] = entry;
+                if (write.Table.Command(write) is not { } command) continue;
+                if (write.State != EntityState.Added) guarded[command] = write;
                 batch.BatchCommands.Add(command);
             }
             if (batch.BatchCommands.Count == 0) return;
@@ -94,8 +107,8 @@ public static class BatchWriter
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DivisionByZero)
             {
                 // Only a guard divides; the failed statement names the row when the driver says which one it was.
-                var what = e.BatchCommand is { } failed && guarded.TryGetValue(failed, out var entry)
-                    ? $"The {entry.State.ToString().ToLowerInvariant()} of a {entry.Metadata.ClrType.Name}" : "An update or delete";
+                var what = e.BatchCommand is { } failed && guarded.TryGetValue(failed, out var write)
+                    ? $"The {write.State.ToString().ToLowerInvariant()} of a {write.Row.GetType().Name}" : "An update or delete";
                 throw new DbUpdateConcurrencyException($"{what} found no row: it changed or went since it was read.", e);
             }
             catch (PostgresException e)
@@ -133,6 +146,8 @@ public static class BatchWriter
         public required IEntityType Type { get; init; }
         public required string Name { get; init; }
         public required IProperty[] Columns { get; init; }
+        public required IClrPropertyGetter[] Getters { get; init; }
+        public required Dictionary<string, int> Indexes { get; init; }
         public required NpgsqlDbType[] DbTypes { get; init; }
         public required int[] Keys { get; init; }
         public required int[] Tokens { get; init; }
@@ -152,7 +167,8 @@ public static class BatchWriter
             }
             return new Table
             {
-                Type = type, Name = name, Columns = columns, DbTypes = dbTypes,
+                Type = type, Name = name, Columns = columns, DbTypes = dbTypes, Getters = columns.Select(c => c.GetGetter()).ToArray(),
+                Indexes = columns.Select((c, i) => (c.Name, i)).ToDictionary(c => c.Name, c => c.i),
                 Keys = type.FindPrimaryKey()!.Properties.Select(p => Array.IndexOf(columns, p)).ToArray(),
                 Tokens = columns.Select((p, i) => (p, i)).Where(c => c.p.IsConcurrencyToken).Select(c => c.i).ToArray(),
             };
@@ -169,15 +185,14 @@ public static class BatchWriter
             _ => null,
         };
 
-        /// <summary>The statement that writes <paramref name="entry"/>; null for a modified row none of whose columns changed.</summary>
-        public NpgsqlBatchCommand? Command(EntityEntry entry)
+        /// <summary>The columns a tracked entry writes: all but those the database generates (insert), those changed (update).</summary>
+        public ulong MaskOf(EntityEntry entry)
         {
-            var state = entry.State;
             ulong mask = 0;
             for (var i = 0; i < Columns.Length; i++)
             {
                 var property = entry.Property(Columns[i]);
-                var wanted = state switch
+                var wanted = entry.State switch
                 {
                     EntityState.Added => !property.IsTemporary, // a value the database generates is left to it
                     EntityState.Modified => property.IsModified,
@@ -185,15 +200,49 @@ public static class BatchWriter
                 };
                 if (wanted) mask |= 1UL << i;
             }
-            if (state == EntityState.Modified && mask == 0) return null;
-            var (sql, parameters) = _statements.GetOrAdd((state, mask), Build);
+            return mask;
+        }
+
+        /// <summary>
+        /// The columns an explicit write sets: all but a generated key left at its default (insert), those named (update).
+        /// An explicit update matches on the key alone, so its table must have no other concurrency token.
+        /// </summary>
+        public ulong MaskOf(RowWrite write)
+        {
+            ulong mask = 0;
+            switch (write.State)
+            {
+                case EntityState.Added:
+                    for (var i = 0; i < Columns.Length; i++)
+                        if (!(Columns[i].ValueGenerated.HasFlag(ValueGenerated.OnAdd) && Getters[i].HasSentinelValueUsingContainingEntity(write.Row)))
+                            mask |= 1UL << i;
+                    break;
+                case EntityState.Modified:
+                    if (Tokens.Except(Keys).Any()) throw new InvalidOperationException($"A {Type.ClrType.Name} has a concurrency token: update it through the tracker.");
+                    foreach (var column in write.Columns!) mask |= 1UL << Indexes[column];
+                    break;
+                case EntityState.Deleted:
+                    if (Tokens.Except(Keys).Any()) throw new InvalidOperationException($"A {Type.ClrType.Name} has a concurrency token: delete it through the tracker.");
+                    break;
+            }
+            return mask;
+        }
+
+        /// <summary>The statement that writes <paramref name="write"/>; null for an update none of whose columns changed.</summary>
+        public NpgsqlBatchCommand? Command(Write write)
+        {
+            if (write.State == EntityState.Modified && write.Mask == 0) return null;
+            var (sql, parameters) = _statements.GetOrAdd((write.State, write.Mask), Build);
             var command = new NpgsqlBatchCommand(sql);
             foreach (var p in parameters)
             {
-                // Below zero: the original value of a column the statement matches on (a key, a concurrency token).
+                // Below zero: the original value of a column the statement matches on (a key, a concurrency token). An
+                // explicit write's key is as in the database.
                 var (index, original) = p < 0 ? (-p - 1, true) : (p, false);
-                var property = entry.Property(Columns[index]);
-                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = DbTypes[index], Value = (original ? property.OriginalValue : property.CurrentValue) ?? DBNull.Value });
+                var value = write.Entry is { } entry
+                    ? original ? entry.Property(Columns[index]).OriginalValue : entry.Property(Columns[index]).CurrentValue
+                    : Getters[index].GetClrValueUsingContainingEntity(write.Row);
+                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = DbTypes[index], Value = value ?? DBNull.Value });
             }
             return command;
         }

@@ -31,9 +31,9 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
             CreatedAt = e.At, Title = e.Title, Status = "", DataJson = "{}", StateJson = "{}",
         };
         db.Cases.Add(row);
-        await StepWriter.WriteAsync(db, row, workflow.Definition, null, step, clock.GetUtcNow(), ct);
+        var rows = await StepWriter.WriteAsync(db, row, workflow.Definition, null, step, clock.GetUtcNow(), ct);
         row.Version = 1;
-        await BatchWriter.SaveAsync(db, ct);
+        await BatchWriter.SaveAsync(db, ct, rows);
         await ScheduleTimersAsync(row.Id, step, ct);
         Email.OutboxNudge.After(db, step);
         return row;
@@ -75,10 +75,10 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     /// <summary>
     /// Appends lines to the histories of several cases in one transaction (what a round of mail delivery records),
     /// each line sealed as the next of its case's chain, in the order given; lines of a case that does not exist are
-    /// left out. <paramref name="beforeSave"/> may change other rows in the same transaction and runs even without
-    /// lines. After a lost race everything is read again and redone, as for a step. Returns how many cases it wrote to.
+    /// left out. <paramref name="beforeSave"/> may change other rows in the same transaction (as explicit writes) and runs
+    /// even without lines. After a lost race everything is read again and redone, as for a step. Returns how many cases it wrote to.
     /// </summary>
-    public async Task<int> AppendAuditsAsync(IReadOnlyList<(Guid CaseId, AuditEntry Entry)> lines, CancellationToken ct, Action<ApprovalsDb>? beforeSave = null)
+    public async Task<int> AppendAuditsAsync(IReadOnlyList<(Guid CaseId, AuditEntry Entry)> lines, CancellationToken ct, Action<RowWrites>? beforeSave = null)
     {
         var caseIds = lines.Select(l => l.CaseId).Distinct().ToList();
         return await UntilNoLostRaceAsync(db, async () =>
@@ -91,6 +91,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
             var loaded = await StepWriter.ReadInChunksAsync(caseIds, chunk => db.Cases.AsNoTracking().Where(c => chunk.Contains(c.Id))
                 .Select(c => new { c.Id, c.Version, c.AuditCount, c.AuditSeal,
                     Tail = db.Audit.Where(a => a.CaseId == c.Id && a.Seq == c.AuditCount).Select(a => a.Hash).FirstOrDefault() }), ct);
+            var rows = new RowWrites();
             foreach (var read in loaded)
             {
                 var row = db.Cases.Attach(new CaseRow
@@ -98,12 +99,12 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
                     Id = read.Id, Version = read.Version, AuditCount = read.AuditCount, AuditSeal = read.AuditSeal,
                 }).Entity;
                 var chain = await AuditChain.TailAsync(db, row, ct, read.Tail);
-                foreach (var line in lines.Where(l => l.CaseId == row.Id)) db.Audit.Add(chain.Next(line.Entry));
+                foreach (var line in lines.Where(l => l.CaseId == row.Id)) rows.Insert(chain.Next(line.Entry));
                 row.UpdatedAt = now;
                 row.Version++;
             }
-            beforeSave?.Invoke(db);
-            await BatchWriter.SaveAsync(db, ct);
+            beforeSave?.Invoke(rows);
+            await BatchWriter.SaveAsync(db, ct, rows);
             return loaded.Count;
         }, ct, attempt => log.LogDebug("Appending to {Count} cases' histories lost a write race (attempt {Attempt}); retrying on fresh rows.", caseIds.Count, attempt));
     }
@@ -152,8 +153,8 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
             if (loaded is not var (row, tail)) return false;
             var state = CaseStateJson.Deserialize(row.StateJson);
             if (build(state) is not { } step) return false;
-            await StepWriter.WriteAsync(db, row, null, state, step, clock.GetUtcNow(), ct, tail);
-            await BatchWriter.SaveAsync(db, ct);
+            var rows = await StepWriter.WriteAsync(db, row, null, state, step, clock.GetUtcNow(), ct, tail);
+            await BatchWriter.SaveAsync(db, ct, rows);
             return true;
         }, ct);
 
@@ -210,9 +211,9 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
             var (directory, calendars) = await directories.GetAsync(db, ct);
             var step = decide(row, workflow, state, directory, calendars); // throws EngineRefusal: nothing written
             if (step.Effects.Count == 0) return (row, step);
-            await StepWriter.WriteAsync(db, row, workflow.Definition, state, step, clock.GetUtcNow(), ct, tail);
+            var rows = await StepWriter.WriteAsync(db, row, workflow.Definition, state, step, clock.GetUtcNow(), ct, tail);
             beforeSave?.Invoke(row, step, workflow);
-            await BatchWriter.SaveAsync(db, ct);
+            await BatchWriter.SaveAsync(db, ct, rows);
             await ScheduleTimersAsync(row.Id, step, ct);
             Email.OutboxNudge.After(db, step);
             return (row, step);

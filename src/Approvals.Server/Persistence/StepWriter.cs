@@ -10,7 +10,8 @@ namespace Approvals.Server.Persistence;
 
 /// <summary>
 /// Turns one engine step into rows: the case's new state, its task rows, timer rows, outbox rows and
-/// audit rows. Everything is added to the context and committed by one SaveChanges, so a step is
+/// audit rows. The case row changes on the context's tracker, the rest are set out as explicit writes
+/// (<see cref="RowWrites"/>); <see cref="BatchWriter"/> commits both in one transaction, so a step is
 /// written whole or not at all.
 /// </summary>
 public static class StepWriter
@@ -32,12 +33,16 @@ public static class StepWriter
     /// <param name="definition">Gives tasks their activity names; null when it cannot be loaded (a timer marked failed).</param>
     /// <param name="before">
     /// The state the step started from (null for a new case). The task and timer rows a step changes are then
-    /// known without reading them: each is attached as it was and changed to what it is now, so the write is one
-    /// UPDATE of the changed columns per row and the step costs no read (issue 9). A task the state before did
-    /// not hold is read from the database, as every task was before.
+    /// known without reading them: each is compared with what it was, so the write is one UPDATE of the changed
+    /// columns per row and the step costs no read (issue 9). A task the state before did not hold is read from the
+    /// database, as every task was before.
     /// </param>
     /// <param name="auditTail">The seal of the case's last audit row, when it was read with the case row.</param>
-    public static async Task WriteAsync(ApprovalsDb db, CaseRow row, WorkflowDefinition? definition, CaseState? before, Step step,
+    /// <returns>
+    /// The step's rows other than the case's, to be written with it (<see cref="BatchWriter.SaveAsync"/>). The case row
+    /// <paramref name="row"/> is changed in place and stays on the context's tracker.
+    /// </returns>
+    public static async Task<RowWrites> WriteAsync(ApprovalsDb db, CaseRow row, WorkflowDefinition? definition, CaseState? before, Step step,
         DateTimeOffset now, CancellationToken ct, string? auditTail = null)
     {
         var state = step.State;
@@ -50,130 +55,136 @@ public static class StepWriter
         row.CompletedAt = state.CompletedAt;
         row.Version++;
 
-        var changedTaskIds = step.Effects.OfType<TaskChanged>().Select(t => t.Task.Id).Distinct().ToList();
-        var changedTimerIds = step.Effects.OfType<TimerCancelled>().Select(t => t.TimerId)
-            .Concat(step.Effects.OfType<TimerFired>().Select(t => t.TimerId))
-            .Concat(step.Effects.OfType<TimerFailed>().Select(t => t.TimerId))
-            .Concat(step.Effects.OfType<TimerRearmed>().Select(t => t.Timer.Id)).Distinct().ToList();
-        var tasks = new Dictionary<Guid, TaskRow>();
-        var unknownTasks = new List<Guid>();
-        var createdIds = step.Effects.OfType<TaskCreated>().Select(t => t.Task.Id).ToHashSet();
-        foreach (var id in changedTaskIds.Where(id => !createdIds.Contains(id)))
+        var rows = new RowWrites();
+        // Each task the step created or changed, as it is after the step (the last effect that names it).
+        var final = new Dictionary<Guid, ReviewTask>();
+        var created = new HashSet<Guid>();
+        foreach (var effect in step.Effects)
         {
-            if (before?.FindTask(id) is { } was) tasks[id] = AttachAsItWas(db, row.Id, was, definition);
-            else unknownTasks.Add(id);
+            if (effect is TaskCreated c)
+            {
+                final[c.Task.Id] = c.Task;
+                created.Add(c.Task.Id);
+            }
+            else if (effect is TaskChanged t) final[t.Task.Id] = t.Task;
         }
-        foreach (var t in await ReadInChunksAsync(unknownTasks, chunk => db.Tasks.Include(t => t.Candidates).Where(t => chunk.Contains(t.Id)), ct))
-            tasks[t.Id] = t;
+        var unknown = final.Keys.Where(id => !created.Contains(id) && before?.FindTask(id) is null).ToList();
+        var read = (await ReadInChunksAsync(unknown, chunk => db.Tasks.AsNoTracking().Include(t => t.Candidates).Where(t => chunk.Contains(t.Id)), ct))
+            .ToDictionary(t => t.Id);
+        foreach (var (id, task) in final)
+        {
+            var after = RowOf(task, row.Id, definition);
+            if (created.Contains(id))
+            {
+                rows.Insert(after);
+                foreach (var candidate in after.Candidates) rows.Insert(candidate);
+                after.Candidates = [];
+                continue;
+            }
+            // As it was: from the state before (its activity name is not in the state: written whenever the definition
+            // names the activity), or as read.
+            var was = before?.FindTask(id) is { } w ? RowOf(w, row.Id, null) : read.GetValueOrDefault(id);
+            if (was is null) continue; // gone: nothing to change
+            Changes(was, after, rows);
+        }
+
         var timers = new Dictionary<Guid, TimerRow>();
-        foreach (var id in changedTimerIds) timers[id] = AttachTimer(db, row.Id, id);
+        TimerRow Timer(Guid id) => timers.TryGetValue(id, out var t) ? t : timers[id] = new TimerRow { Id = id, CaseId = row.Id };
         var chain = await AuditChain.TailAsync(db, row, ct, auditTail);
 
         for (var i = 0; i < step.Effects.Count; i++)
         {
             switch (step.Effects[i])
             {
-                case TaskCreated created:
-                    var task = new TaskRow { Id = created.Task.Id, CaseId = row.Id, CreatedAt = created.Task.CreatedAt };
-                    Copy(created.Task, task, definition);
-                    db.Tasks.Add(task);
-                    tasks[task.Id] = task;
-                    break;
-                case TaskChanged changed:
-                    if (tasks.TryGetValue(changed.Task.Id, out var existing)) Copy(changed.Task, existing, definition);
-                    break;
                 case TimerScheduled scheduled:
                     var timer = new TimerRow
                     {
                         Id = scheduled.Timer.Id, CaseId = row.Id, TaskId = scheduled.Timer.TaskId, ActivityId = scheduled.Timer.ActivityId,
                         Kind = scheduled.Timer.Kind.ToString(), DueAt = scheduled.Timer.DueAt, Status = TimerStatus.Pending.ToString(),
                     };
-                    db.Timers.Add(timer);
+                    rows.Insert(timer);
                     timers[timer.Id] = timer;
                     break;
                 case TimerCancelled cancelled:
-                    if (timers.TryGetValue(cancelled.TimerId, out var t)) Set(db, t, TimerStatus.Cancelled);
+                    Set(rows, Timer(cancelled.TimerId), TimerStatus.Cancelled);
                     break;
                 case TimerFired fired:
-                    if (timers.TryGetValue(fired.TimerId, out var f))
-                    {
-                        Set(db, f, TimerStatus.Fired);
-                        f.FiredAt = now;
-                        db.Entry(f).Property(x => x.FiredAt).IsModified = true;
-                    }
+                    var f = Timer(fired.TimerId);
+                    Set(rows, f, TimerStatus.Fired);
+                    f.FiredAt = now;
+                    rows.Set(f, nameof(TimerRow.FiredAt));
                     break;
                 case TimerFailed failed:
-                    if (timers.TryGetValue(failed.TimerId, out var x)) Set(db, x, TimerStatus.Failed);
+                    Set(rows, Timer(failed.TimerId), TimerStatus.Failed);
                     break;
                 case TimerRearmed rearmed:
                     // Pending again with a clean slate; the job is arranged after the commit, like a new timer's.
-                    if (timers.TryGetValue(rearmed.Timer.Id, out var r))
-                    {
-                        Set(db, r, TimerStatus.Pending);
-                        var entry = db.Entry(r);
-                        (r.FailedAttempts, r.LastError, r.JobId) = (0, null, null);
-                        entry.Property(y => y.FailedAttempts).IsModified = true;
-                        entry.Property(y => y.LastError).IsModified = true;
-                        entry.Property(y => y.JobId).IsModified = true;
-                    }
+                    var r = Timer(rearmed.Timer.Id);
+                    Set(rows, r, TimerStatus.Pending);
+                    (r.FailedAttempts, r.LastError, r.JobId) = (0, null, null);
+                    rows.Set(r, nameof(TimerRow.FailedAttempts));
+                    rows.Set(r, nameof(TimerRow.LastError));
+                    rows.Set(r, nameof(TimerRow.JobId));
                     break;
                 case NotificationRequested n:
-                    db.Outbox.Add(new OutboxRow
+                    rows.Insert(new OutboxRow
                     {
                         Id = DeriveId(row.Id, row.Version, i, n), CaseId = row.Id, Event = n.Event, Template = n.Template, Subject = n.Subject,
                         RecipientsJson = JsonSerializer.Serialize(n.To), ActivityId = n.ActivityId, TaskId = n.TaskId, CreatedAt = now,
                     });
                     break;
                 case AuditRecorded a:
-                    db.Audit.Add(chain.Next(a.Entry));
+                    rows.Insert(chain.Next(a.Entry));
                     break;
             }
         }
+        return rows;
     }
 
-    /// <summary>
-    /// The task's row as the state before the step describes it, attached unchanged (candidates included), so that
-    /// copying the new task over it marks exactly the columns and candidates that changed.
-    /// </summary>
-    private static TaskRow AttachAsItWas(ApprovalsDb db, Guid caseId, ReviewTask was, WorkflowDefinition? definition)
-    {
-        var row = new TaskRow { Id = was.Id, CaseId = caseId, CreatedAt = was.CreatedAt };
-        Copy(was, row, definition);
-        row.ActivityName = null; // not in the state: written whenever the definition names the activity
-        db.Tasks.Attach(row);
-        return row;
-    }
-
-    /// <summary>A timer row by its key only: the columns a step sets are marked changed one by one.</summary>
-    private static TimerRow AttachTimer(ApprovalsDb db, Guid caseId, Guid id)
-    {
-        var row = new TimerRow { Id = id, CaseId = caseId };
-        db.Timers.Attach(row);
-        return row;
-    }
-
-    private static void Set(ApprovalsDb db, TimerRow row, TimerStatus status)
+    private static void Set(RowWrites rows, TimerRow row, TimerStatus status)
     {
         row.Status = status.ToString();
-        db.Entry(row).Property(x => x.Status).IsModified = true;
+        rows.Set(row, nameof(TimerRow.Status));
     }
 
-    private static void Copy(ReviewTask from, TaskRow to, WorkflowDefinition? definition)
+    /// <summary>The row of task <paramref name="from"/>, its candidates in <see cref="TaskRow.Candidates"/>.</summary>
+    private static TaskRow RowOf(ReviewTask from, Guid caseId, WorkflowDefinition? definition) => new()
     {
-        to.ActivityId = from.ActivityId;
-        to.ActivityName = definition?.Find(from.ActivityId)?.Name ?? to.ActivityName;
-        to.Assignee = from.Assignee;
-        to.Status = from.Status.ToString();
-        to.DueAt = from.DueAt;
-        to.Decision = from.Decision is { } d ? DecisionNames.Of(d) : null;
-        to.DecidedBy = from.DecidedBy;
-        to.DecidedAt = from.DecidedAt;
-        to.Comment = from.Comment;
-        var wanted = from.CandidateUsers.Select(u => ("user", u)).Concat(from.CandidateGroups.Select(g => ("group", g))).ToHashSet();
-        to.Candidates.RemoveAll(c => !wanted.Contains((c.Kind, c.Name)));
-        foreach (var (kind, name) in wanted)
-            if (!to.Candidates.Any(c => c.Kind == kind && c.Name == name))
-                to.Candidates.Add(new TaskCandidateRow { TaskId = from.Id, Kind = kind, Name = name });
+        Id = from.Id, CaseId = caseId, CreatedAt = from.CreatedAt, ActivityId = from.ActivityId,
+        ActivityName = definition?.Find(from.ActivityId)?.Name,
+        Assignee = from.Assignee, Status = from.Status.ToString(), DueAt = from.DueAt,
+        Decision = from.Decision is { } d ? DecisionNames.Of(d) : null,
+        DecidedBy = from.DecidedBy, DecidedAt = from.DecidedAt, Comment = from.Comment,
+        Candidates = from.CandidateUsers.Select(u => ("user", u)).Concat(from.CandidateGroups.Select(g => ("group", g))).Distinct()
+            .Select(c => new TaskCandidateRow { TaskId = from.Id, Kind = c.Item1, Name = c.Item2 }).ToList(),
+    };
+
+    /// <summary>
+    /// The update of task row <paramref name="was"/> to <paramref name="now"/>: the columns that differ (an activity name
+    /// only where <paramref name="now"/> has one), the candidates gone and the candidates new.
+    /// </summary>
+    private static void Changes(TaskRow was, TaskRow now, RowWrites rows)
+    {
+        now.ActivityName ??= was.ActivityName;
+        void Column<T>(T before, T after, string name)
+        {
+            if (!EqualityComparer<T>.Default.Equals(before, after)) rows.Set(now, name);
+        }
+        Column(was.ActivityId, now.ActivityId, nameof(TaskRow.ActivityId));
+        Column(was.ActivityName, now.ActivityName, nameof(TaskRow.ActivityName));
+        Column(was.Assignee, now.Assignee, nameof(TaskRow.Assignee));
+        Column(was.Status, now.Status, nameof(TaskRow.Status));
+        Column(was.DueAt, now.DueAt, nameof(TaskRow.DueAt));
+        Column(was.Decision, now.Decision, nameof(TaskRow.Decision));
+        Column(was.DecidedBy, now.DecidedBy, nameof(TaskRow.DecidedBy));
+        Column(was.DecidedAt, now.DecidedAt, nameof(TaskRow.DecidedAt));
+        Column(was.Comment, now.Comment, nameof(TaskRow.Comment));
+        var wanted = now.Candidates.Select(c => (c.Kind, c.Name)).ToHashSet();
+        var had = was.Candidates.Select(c => (c.Kind, c.Name)).ToHashSet();
+        foreach (var gone in was.Candidates.Where(c => !wanted.Contains((c.Kind, c.Name))))
+            rows.Delete(new TaskCandidateRow { TaskId = now.Id, Kind = gone.Kind, Name = gone.Name });
+        foreach (var added in now.Candidates.Where(c => !had.Contains((c.Kind, c.Name)))) rows.Insert(added);
+        now.Candidates = [];
     }
 
     /// <summary>An outbox id that is the same when the same step is written again, so a message is never queued twice.</summary>

@@ -90,6 +90,80 @@ public abstract class BatchWriterTests(StorageProvider provider) : IAsyncLifetim
         Assert.Equal(["user:a@example.org"], read.Candidates.Select(c => $"{c.Kind}:{c.Name}"));
     }
 
+    [Fact]
+    public async Task Save_ExplicitRowsBesideTrackedCase_OnlyTheNamedColumnsChangeAndEveryRowReadsBack()
+    {
+        var id = await StartCaseAsync();
+        var (kept, added) = (Guid.NewGuid(), Guid.NewGuid());
+        var at = new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
+        await using (var scope = _app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+            db.Tasks.Add(new TaskRow
+            {
+                Id = kept, CaseId = id, ActivityId = "extra", ActivityName = "Extra review", Status = "Open", CreatedAt = at, DueAt = at.AddDays(2),
+                Candidates = [new() { TaskId = kept, Kind = "user", Name = "a@example.org" }, new() { TaskId = kept, Kind = "group", Name = "board" }],
+            });
+            await BatchWriter.SaveAsync(db, CancellationToken.None);
+        }
+        int auditCount;
+        await using (var scope = _app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+            var @case = await db.Cases.SingleAsync(c => c.Id == id); // tracked, changed in place
+            @case.Title = "Rewritten";
+            @case.Version++;
+            auditCount = @case.AuditCount;
+            var rows = new RowWrites();
+            // An update by key: the row holds only the key and the columns named; the others must not be touched.
+            var decided = new TaskRow { Id = kept, Status = "Completed", DecidedBy = "a@example.org" };
+            rows.Set(decided, nameof(TaskRow.Status));
+            rows.Set(decided, nameof(TaskRow.DecidedBy));
+            rows.Delete(new TaskCandidateRow { TaskId = kept, Kind = "group", Name = "board" });
+            rows.Insert(new TaskCandidateRow { TaskId = kept, Kind = "user", Name = "b@example.org" });
+            rows.Insert(new TaskRow { Id = added, CaseId = id, ActivityId = "next", Status = "Open", CreatedAt = at });
+            rows.Insert(new TaskCandidateRow { TaskId = added, Kind = "group", Name = "board" });
+            // A row whose key the database generates (left at its default).
+            rows.Insert(new AuditRow { CaseId = id, Seq = auditCount + 1000, At = at, Actor = "test", Action = "Explicit", PrevHash = "", Hash = "x" });
+            await BatchWriter.SaveAsync(db, CancellationToken.None, rows);
+        }
+
+        await using var check = _app.Services.CreateAsyncScope();
+        var fresh = check.ServiceProvider.GetRequiredService<ApprovalsDb>();
+        Assert.Equal("Rewritten", (await fresh.Cases.AsNoTracking().SingleAsync(c => c.Id == id)).Title);
+        var read = await fresh.Tasks.AsNoTracking().Include(t => t.Candidates).Where(t => t.Id == kept || t.Id == added).ToListAsync();
+        var k = read.Single(t => t.Id == kept);
+        Assert.Equal(("extra", "Extra review", "Completed", "a@example.org", (DateTimeOffset?)at.AddDays(2), id),
+            (k.ActivityId, k.ActivityName, k.Status, k.DecidedBy, k.DueAt, k.CaseId));
+        Assert.Equal(["user:a@example.org", "user:b@example.org"], k.Candidates.Select(c => $"{c.Kind}:{c.Name}").Order());
+        Assert.Equal(["group:board"], read.Single(t => t.Id == added).Candidates.Select(c => $"{c.Kind}:{c.Name}"));
+        Assert.True((await fresh.Audit.AsNoTracking().SingleAsync(a => a.CaseId == id && a.Action == "Explicit")).Id > 0);
+    }
+
+    [Fact]
+    public async Task Save_ExplicitUpdateOfARowThatIsGone_ConcurrencyErrorAndNothingOfTheWriteKept()
+    {
+        var id = await StartCaseAsync();
+        var outboxId = Guid.NewGuid();
+        await using (var scope = _app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+            var @case = await db.Cases.SingleAsync(c => c.Id == id);
+            @case.Title = "Lost";
+            @case.Version++;
+            var rows = new RowWrites();
+            rows.Insert(new OutboxRow { Id = outboxId, CaseId = id, Event = "test", Template = "task-assigned", CreatedAt = DateTimeOffset.UtcNow });
+            var missing = new TaskRow { Id = Guid.NewGuid(), Status = "Completed" };
+            rows.Set(missing, nameof(TaskRow.Status));
+            await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => BatchWriter.SaveAsync(db, CancellationToken.None, rows));
+        }
+
+        await using var check = _app.Services.CreateAsyncScope();
+        var fresh = check.ServiceProvider.GetRequiredService<ApprovalsDb>();
+        Assert.Equal("Written", (await fresh.Cases.AsNoTracking().SingleAsync(c => c.Id == id)).Title);
+        Assert.False(await fresh.Outbox.AnyAsync(o => o.Id == outboxId));
+    }
+
     /// <summary>A case and three messages of it written together, which no dispatcher takes yet (their next attempt is a day away), one with a subject.</summary>
     private async Task<(Guid CaseId, List<OutboxRow> Rows)> ParkAsync()
     {

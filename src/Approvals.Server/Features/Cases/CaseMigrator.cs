@@ -34,7 +34,8 @@ public sealed class CaseMigrator(ApprovalsDb db, WorkflowCatalog catalog, TimePr
             var before = CaseStateJson.Deserialize(row.StateJson);
             var (step, problems) = CaseMigration.Migrate(target.Definition, before, activityMap, row.WorkflowVersion, toVersion, actor, now);
             if (step is null || dryRun) return new Outcome(row, problems);
-            await StepWriter.WriteAsync(db, row, target.Definition, before, step, now, ct);
+            // On the tracker, with the timer rows read below: one SaveChanges writes them all.
+            (await StepWriter.WriteAsync(db, row, target.Definition, before, step, now, ct)).Track(db);
             row.WorkflowVersion = toVersion;
             // Timer rows name their activity too (the state is the truth for firing; the rows are what people list).
             var pending = nameof(TimerStatus.Pending);
