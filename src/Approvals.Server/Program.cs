@@ -39,7 +39,7 @@ builder.Logging.AddSimpleConsole(o =>
     o.IncludeScopes = false;
 });
 
-builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<TimeProvider>(Approvals.Server.Hosting.MicrosecondClock.Instance);
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
