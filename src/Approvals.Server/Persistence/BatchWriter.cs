@@ -67,7 +67,7 @@ public static class BatchWriter
         }
         foreach (var w in rows?.Items ?? [])
         {
-            if (db.Model.FindEntityType(w.Row.GetType()) is not { } type || !tables.ByType.TryGetValue(type, out var table)) return null;
+            if (!tables.ByClrType.TryGetValue(w.Row.GetType(), out var table)) return null;
             writes.Add(new Write(table, w.State, w.Row, null, table.MaskOf(w)));
         }
         // The case rows first, in the order of their ids: every write of a case's rows also moves the case's version on,
@@ -128,10 +128,13 @@ public static class BatchWriter
     {
         public readonly Dictionary<IEntityType, Table> ByType = [];
 
+        /// <summary>The same tables by the rows' classes, for rows the tracker does not hold.</summary>
+        public readonly Dictionary<Type, Table> ByClrType = [];
+
         public Tables(IModel model)
         {
             foreach (var type in model.GetEntityTypes().Where(t => Kinds.Contains(t.ClrType)))
-                if (Table.TryCreate(type) is { } table) ByType[type] = table;
+                if (Table.TryCreate(type) is { } table) ByClrType[type.ClrType] = ByType[type] = table;
             foreach (var table in ByType.Values) table.Depth = DepthOf(table.Type, 0);
         }
 
@@ -151,6 +154,9 @@ public static class BatchWriter
         public required NpgsqlDbType[] DbTypes { get; init; }
         public required int[] Keys { get; init; }
         public required int[] Tokens { get; init; }
+
+        /// <summary>Whether an update or delete matches on the key alone (no other concurrency token).</summary>
+        public required bool KeyAlone { get; init; }
         public int Depth { get; set; }
 
         private readonly ConcurrentDictionary<(EntityState, ulong), (string Sql, int[] Parameters)> _statements = new();
@@ -165,12 +171,15 @@ public static class BatchWriter
                 if (columns[i].GetTypeMapping().Converter is not null || DbTypeOf(columns[i].ClrType) is not { } t) return null;
                 dbTypes[i] = t;
             }
+            var keys = type.FindPrimaryKey()!.Properties.Select(p => Array.IndexOf(columns, p)).ToArray();
+            var tokens = columns.Select((p, i) => (p, i)).Where(c => c.p.IsConcurrencyToken).Select(c => c.i).ToArray();
             return new Table
             {
                 Type = type, Name = name, Columns = columns, DbTypes = dbTypes, Getters = columns.Select(c => c.GetGetter()).ToArray(),
                 Indexes = columns.Select((c, i) => (c.Name, i)).ToDictionary(c => c.Name, c => c.i),
-                Keys = type.FindPrimaryKey()!.Properties.Select(p => Array.IndexOf(columns, p)).ToArray(),
-                Tokens = columns.Select((p, i) => (p, i)).Where(c => c.p.IsConcurrencyToken).Select(c => c.i).ToArray(),
+                Keys = keys,
+                Tokens = tokens,
+                KeyAlone = tokens.All(keys.Contains),
             };
         }
 
@@ -209,22 +218,17 @@ public static class BatchWriter
         /// </summary>
         public ulong MaskOf(RowWrite write)
         {
+            if (write.State != EntityState.Added && !KeyAlone)
+                throw new InvalidOperationException($"A {Type.ClrType.Name} has a concurrency token: change it through the tracker.");
             ulong mask = 0;
-            switch (write.State)
+            if (write.State == EntityState.Added)
             {
-                case EntityState.Added:
-                    for (var i = 0; i < Columns.Length; i++)
-                        if (!(Columns[i].ValueGenerated.HasFlag(ValueGenerated.OnAdd) && Getters[i].HasSentinelValueUsingContainingEntity(write.Row)))
-                            mask |= 1UL << i;
-                    break;
-                case EntityState.Modified:
-                    if (Tokens.Except(Keys).Any()) throw new InvalidOperationException($"A {Type.ClrType.Name} has a concurrency token: update it through the tracker.");
-                    foreach (var column in write.Columns!) mask |= 1UL << Indexes[column];
-                    break;
-                case EntityState.Deleted:
-                    if (Tokens.Except(Keys).Any()) throw new InvalidOperationException($"A {Type.ClrType.Name} has a concurrency token: delete it through the tracker.");
-                    break;
+                for (var i = 0; i < Columns.Length; i++)
+                    if (!(Columns[i].ValueGenerated.HasFlag(ValueGenerated.OnAdd) && Getters[i].HasSentinelValueUsingContainingEntity(write.Row)))
+                        mask |= 1UL << i;
             }
+            else if (write.State == EntityState.Modified)
+                foreach (var column in write.Columns!) mask |= 1UL << Indexes[column];
             return mask;
         }
 

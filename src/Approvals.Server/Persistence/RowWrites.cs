@@ -23,8 +23,6 @@ public sealed class RowWrites
 
     internal IReadOnlyList<RowWrite> Items => _items;
 
-    public int Count => _items.Count;
-
     /// <summary>A new row, written whole (a key the database generates, left at its default, is left to it).</summary>
     public void Insert(object row)
     {

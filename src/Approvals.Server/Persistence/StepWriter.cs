@@ -68,9 +68,13 @@ public static class StepWriter
             }
             else if (effect is TaskChanged t) final[t.Task.Id] = t.Task;
         }
-        var unknown = final.Keys.Where(id => !created.Contains(id) && before?.FindTask(id) is null).ToList();
-        var read = (await ReadInChunksAsync(unknown, chunk => db.Tasks.AsNoTracking().Include(t => t.Candidates).Where(t => chunk.Contains(t.Id)), ct))
-            .ToDictionary(t => t.Id);
+        // Each changed task as it was: from the state before (its activity name is not in the state: written whenever the
+        // definition names the activity), or, when that state did not hold it, as read.
+        var was = final.Keys.Where(id => !created.Contains(id))
+            .ToDictionary(id => id, id => before?.FindTask(id) is { } w ? RowOf(w, row.Id, null) : null);
+        var unknown = was.Where(w => w.Value is null).Select(w => w.Key).ToList();
+        foreach (var t in await ReadInChunksAsync(unknown, chunk => db.Tasks.AsNoTracking().Include(t => t.Candidates).Where(t => chunk.Contains(t.Id)), ct))
+            was[t.Id] = t;
         foreach (var (id, task) in final)
         {
             var after = RowOf(task, row.Id, definition);
@@ -79,13 +83,8 @@ public static class StepWriter
                 rows.Insert(after);
                 foreach (var candidate in after.Candidates) rows.Insert(candidate);
                 after.Candidates = [];
-                continue;
             }
-            // As it was: from the state before (its activity name is not in the state: written whenever the definition
-            // names the activity), or as read.
-            var was = before?.FindTask(id) is { } w ? RowOf(w, row.Id, null) : read.GetValueOrDefault(id);
-            if (was is null) continue; // gone: nothing to change
-            Changes(was, after, rows);
+            else if (was[id] is { } old) Changes(old, after, rows); // none: gone, nothing to change
         }
 
         var timers = new Dictionary<Guid, TimerRow>();
