@@ -49,7 +49,7 @@ public static class BatchWriter
     }
 
     /// <summary>One row's write: a tracked entry, or a row of <see cref="RowWrites"/> with its columns.</summary>
-    private readonly record struct Write(Table Table, EntityState State, object Row, EntityEntry? Entry, ulong Mask);
+    private readonly record struct Write(Table Table, EntityState State, object Row, EntityEntry? Entry, ulong Mask, object? Read = null);
 
     /// <summary>
     /// The tracked changes and <paramref name="rows"/> in the order they are written, or null when one of them is of a
@@ -68,7 +68,7 @@ public static class BatchWriter
         foreach (var w in rows?.Items ?? [])
         {
             if (!tables.ByClrType.TryGetValue(w.Row.GetType(), out var table)) return null;
-            writes.Add(new Write(table, w.State, w.Row, null, table.MaskOf(w)));
+            writes.Add(new Write(table, w.State, w.Row, null, table.MaskOf(w), w.Original));
         }
         // The case rows first, in the order of their ids: every write of a case's rows also moves the case's version on,
         // so a second writer of the same case waits at the case row before it has touched anything else, and two
@@ -213,14 +213,22 @@ public static class BatchWriter
         }
 
         /// <summary>
-        /// The columns an explicit write sets: all but a generated key left at its default (insert), those named (update).
-        /// An explicit update matches on the key alone, so its table must have no other concurrency token.
+        /// The columns an explicit write sets: all but a generated key left at its default (insert), those named (update
+        /// by key), those whose values differ from the row as read (update guarded by it). An update or delete by key
+        /// matches on the key alone, so its table must have no other concurrency token.
         /// </summary>
         public ulong MaskOf(RowWrite write)
         {
-            if (write.State != EntityState.Added && !KeyAlone)
-                throw new InvalidOperationException($"A {Type.ClrType.Name} has a concurrency token: change it through the tracker.");
             ulong mask = 0;
+            if (write.Original is { } original)
+            {
+                for (var i = 0; i < Columns.Length; i++)
+                    if (!Equals(Getters[i].GetClrValueUsingContainingEntity(write.Row), Getters[i].GetClrValueUsingContainingEntity(original)))
+                        mask |= 1UL << i;
+                return mask;
+            }
+            if (write.State != EntityState.Added && !KeyAlone)
+                throw new InvalidOperationException($"A {Type.ClrType.Name} has a concurrency token: write it with {nameof(RowWrites)}.{nameof(RowWrites.Update)}.");
             if (write.State == EntityState.Added)
             {
                 for (var i = 0; i < Columns.Length; i++)
@@ -241,11 +249,11 @@ public static class BatchWriter
             foreach (var p in parameters)
             {
                 // Below zero: the original value of a column the statement matches on (a key, a concurrency token). An
-                // explicit write's key is as in the database.
+                // explicit write's key is as in the database, unless it brings the row as read.
                 var (index, original) = p < 0 ? (-p - 1, true) : (p, false);
                 var value = write.Entry is { } entry
                     ? original ? entry.Property(Columns[index]).OriginalValue : entry.Property(Columns[index]).CurrentValue
-                    : Getters[index].GetClrValueUsingContainingEntity(write.Row);
+                    : Getters[index].GetClrValueUsingContainingEntity(original && write.Read is { } read ? read : write.Row);
                 command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = DbTypes[index], Value = value ?? DBNull.Value });
             }
             return command;

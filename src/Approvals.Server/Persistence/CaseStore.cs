@@ -86,22 +86,22 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
             var now = clock.GetUtcNow();
             // Only the history changes: the case's state is neither read nor rewritten (a round of mail touches up to
             // 50 cases; their states and data are most of their rows), but its version moves on like after any step,
-            // so a concurrent writer of the case retries on top of these lines. Each case is attached as the columns
-            // read describe it, so the write sets exactly the history's count and seal, the time and the version.
+            // so a concurrent writer of the case retries on top of these lines. Each case is compared with the columns
+            // read, so the write sets exactly the history's count and seal, the time and the version, where the version
+            // is still the one read.
             var loaded = await StepWriter.ReadInChunksAsync(caseIds, chunk => db.Cases.AsNoTracking().Where(c => chunk.Contains(c.Id))
                 .Select(c => new { c.Id, c.Version, c.AuditCount, c.AuditSeal,
                     Tail = db.Audit.Where(a => a.CaseId == c.Id && a.Seq == c.AuditCount).Select(a => a.Hash).FirstOrDefault() }), ct);
             var rows = new RowWrites();
             foreach (var read in loaded)
             {
-                var row = db.Cases.Attach(new CaseRow
-                {
-                    Id = read.Id, Version = read.Version, AuditCount = read.AuditCount, AuditSeal = read.AuditSeal,
-                }).Entity;
+                var row = new CaseRow { Id = read.Id, Version = read.Version, AuditCount = read.AuditCount, AuditSeal = read.AuditSeal };
+                var original = row.Copy();
                 var chain = await AuditChain.TailAsync(db, row, ct, read.Tail);
                 foreach (var line in lines.Where(l => l.CaseId == row.Id)) rows.Insert(chain.Next(line.Entry));
                 row.UpdatedAt = now;
                 row.Version++;
+                rows.Update(row, original);
             }
             beforeSave?.Invoke(rows);
             await BatchWriter.SaveAsync(db, ct, rows);
@@ -150,24 +150,27 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
         UntilNoLostRaceAsync(db, async () =>
         {
             var loaded = await LoadAsync(caseId, byTask: false, ct);
-            if (loaded is not var (row, tail)) return false;
+            if (loaded is not var (row, original, tail)) return false;
             var state = CaseStateJson.Deserialize(row.StateJson);
             if (build(state) is not { } step) return false;
             var rows = await StepWriter.WriteAsync(db, row, null, state, step, clock.GetUtcNow(), ct, tail);
+            rows.Update(row, original);
             await BatchWriter.SaveAsync(db, ct, rows);
             return true;
         }, ct);
 
     /// <summary>
-    /// The case row (tracked) and the seal of its last audit row, in one query: a step then needs no other read
-    /// before its write (issue 9).
+    /// The case row, a copy of it as read (what its write is guarded by and compared with: <see cref="RowWrites.Update"/>)
+    /// and the seal of its last audit row, in one query: a step then needs no other read before its write. The row is
+    /// not tracked: EF Core's change tracker took several per cent of the server's CPU to snapshot the one row and find
+    /// its changes again (issue 9).
     /// </summary>
     /// <param name="byTask">Whether <paramref name="id"/> is one of the case's tasks rather than the case.</param>
-    private async Task<(CaseRow Row, string? AuditTail)?> LoadAsync(Guid id, bool byTask, CancellationToken ct)
+    private async Task<(CaseRow Row, CaseRow Original, string? AuditTail)?> LoadAsync(Guid id, bool byTask, CancellationToken ct)
     {
         var loaders = LoadersByModel.GetValue(db.Model, static _ => new Loaders());
         var loaded = await (byTask ? loaders.ByTask : loaders.ByCase)(db, id, ct);
-        return loaded is null ? null : (loaded.Case, loaded.Tail);
+        return loaded is null ? null : (loaded.Case, loaded.Case.Copy(), loaded.Tail);
     }
 
     private sealed class Loaded
@@ -184,12 +187,12 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     private sealed class Loaders
     {
         public readonly Func<ApprovalsDb, Guid, CancellationToken, Task<Loaded?>> ByCase = EF.CompileAsyncQuery(
-            (ApprovalsDb db, Guid id, CancellationToken ct) => db.Cases.Where(c => c.Id == id)
+            (ApprovalsDb db, Guid id, CancellationToken ct) => db.Cases.AsNoTracking().Where(c => c.Id == id)
                 .Select(c => new Loaded { Case = c, Tail = db.Audit.Where(a => a.CaseId == c.Id && a.Seq == c.AuditCount).Select(a => a.Hash).FirstOrDefault() })
                 .FirstOrDefault());
 
         public readonly Func<ApprovalsDb, Guid, CancellationToken, Task<Loaded?>> ByTask = EF.CompileAsyncQuery(
-            (ApprovalsDb db, Guid id, CancellationToken ct) => db.Cases.Where(c => db.Tasks.Any(t => t.Id == id && t.CaseId == c.Id))
+            (ApprovalsDb db, Guid id, CancellationToken ct) => db.Cases.AsNoTracking().Where(c => db.Tasks.Any(t => t.Id == id && t.CaseId == c.Id))
                 .Select(c => new Loaded { Case = c, Tail = db.Audit.Where(a => a.CaseId == c.Id && a.Seq == c.AuditCount).Select(a => a.Hash).FirstOrDefault() })
                 .FirstOrDefault());
     }
@@ -204,7 +207,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
         return await UntilNoLostRaceAsync<(CaseRow Row, Step Step)?>(db, async () =>
         {
             var loaded = await LoadAsync(id, byTask, ct);
-            if (loaded is not var (row, tail)) return null;
+            if (loaded is not var (row, original, tail)) return null;
             var workflow = await catalog.VersionAsync(db, row.WorkflowKey, row.WorkflowVersion, ct)
                 ?? throw new InvalidOperationException($"Case {row.Id} is pinned to {row.WorkflowKey} v{row.WorkflowVersion}, which is missing.");
             var state = CaseStateJson.Deserialize(row.StateJson);
@@ -213,6 +216,7 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
             if (step.Effects.Count == 0) return (row, step);
             var rows = await StepWriter.WriteAsync(db, row, workflow.Definition, state, step, clock.GetUtcNow(), ct, tail);
             beforeSave?.Invoke(row, step, workflow);
+            rows.Update(row, original);
             await BatchWriter.SaveAsync(db, ct, rows);
             await ScheduleTimersAsync(row.Id, step, ct);
             Email.OutboxNudge.After(db, step);

@@ -12,8 +12,8 @@ namespace Approvals.Server.Persistence;
 /// <remarks>
 /// Why (issue 9): adding, attaching and then detecting the changes of a step's dozen rows (tasks and their
 /// candidates, timers, outbox, history) was about a tenth of the server's CPU under load; the step already knows what
-/// it changes. The rows here must not be tracked by the context as well, and must have no concurrency token (the case
-/// row, which has one, stays on the tracker).
+/// it changes. The rows here must not be tracked by the context as well. A row with a concurrency token (the case row's
+/// version) is written with <see cref="Update"/>, which matches the token as it was read.
 /// </remarks>
 public sealed class RowWrites
 {
@@ -47,6 +47,18 @@ public sealed class RowWrites
     /// <summary>A row to delete by its key.</summary>
     public void Delete(object row) => _items.Add(new RowWrite(EntityState.Deleted, row, null));
 
+    /// <summary>
+    /// <paramref name="row"/>, read as <paramref name="original"/> holds it (a copy taken when it was read) and changed in
+    /// place since: updated where its key and concurrency tokens are as read, setting the columns whose values differ.
+    /// Another writer that moved a token on in between makes the whole write fail, as a tracked row's would.
+    /// </summary>
+    public void Update(object row, object original)
+    {
+        if (row.GetType() != original.GetType())
+            throw new ArgumentException($"The original of a {row.GetType().Name} must be one too, not a {original.GetType().Name}.", nameof(original));
+        _items.Add(new RowWrite(EntityState.Modified, row, null, original));
+    }
+
     /// <summary>Puts the rows on <paramref name="db"/>'s change tracker, for a write by <c>SaveChanges</c>.</summary>
     public void Track(ApprovalsDb db)
     {
@@ -56,6 +68,13 @@ public sealed class RowWrites
             {
                 case EntityState.Added:
                     db.Add(w.Row);
+                    break;
+                case EntityState.Modified when w.Original is { } original:
+                    // As if read tracked: the values read are the originals (the guard), those that differ are written.
+                    var read = db.Attach(w.Row);
+                    read.OriginalValues.SetValues(original);
+                    foreach (var property in read.Properties)
+                        if (!Equals(property.CurrentValue, property.OriginalValue)) property.IsModified = true;
                     break;
                 case EntityState.Modified:
                     var entry = db.Attach(w.Row);
@@ -72,5 +91,6 @@ public sealed class RowWrites
     }
 }
 
-/// <param name="Columns">For an update, the properties that changed.</param>
-internal readonly record struct RowWrite(EntityState State, object Row, IReadOnlySet<string>? Columns);
+/// <param name="Columns">For an update by key, the properties that changed.</param>
+/// <param name="Original">For an update guarded by what was read (<see cref="RowWrites.Update"/>), the row as read.</param>
+internal readonly record struct RowWrite(EntityState State, object Row, IReadOnlySet<string>? Columns, object? Original = null);

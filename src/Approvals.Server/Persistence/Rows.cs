@@ -95,6 +95,9 @@ public class CaseRow
 
     /// <summary>Keyed seal over (case, <see cref="AuditCount"/>, last audit row's seal); see <c>AuditChain</c>.</summary>
     public string AuditSeal { get; set; } = "";
+
+    /// <summary>A copy of the row as it is now: what a write guarded by the row as read compares with (<c>RowWrites.Update</c>).</summary>
+    public CaseRow Copy() => (CaseRow)MemberwiseClone();
 }
 
 public class TaskRow

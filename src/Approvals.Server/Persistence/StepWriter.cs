@@ -10,9 +10,9 @@ namespace Approvals.Server.Persistence;
 
 /// <summary>
 /// Turns one engine step into rows: the case's new state, its task rows, timer rows, outbox rows and
-/// audit rows. The case row changes on the context's tracker, the rest are set out as explicit writes
-/// (<see cref="RowWrites"/>); <see cref="BatchWriter"/> commits both in one transaction, so a step is
-/// written whole or not at all.
+/// audit rows. The case row is changed in place (its caller writes it: tracked when new, else guarded by the row as
+/// read, <see cref="RowWrites.Update"/>), the rest are set out as explicit writes (<see cref="RowWrites"/>);
+/// <see cref="BatchWriter"/> commits them in one transaction, so a step is written whole or not at all.
 /// </summary>
 public static class StepWriter
 {
@@ -40,7 +40,7 @@ public static class StepWriter
     /// <param name="auditTail">The seal of the case's last audit row, when it was read with the case row.</param>
     /// <returns>
     /// The step's rows other than the case's, to be written with it (<see cref="BatchWriter.SaveAsync"/>). The case row
-    /// <paramref name="row"/> is changed in place and stays on the context's tracker.
+    /// <paramref name="row"/> is changed in place; writing it is the caller's part.
     /// </returns>
     public static async Task<RowWrites> WriteAsync(ApprovalsDb db, CaseRow row, WorkflowDefinition? definition, CaseState? before, Step step,
         DateTimeOffset now, CancellationToken ct, string? auditTail = null)

@@ -164,6 +164,66 @@ public abstract class BatchWriterTests(StorageProvider provider) : IAsyncLifetim
         Assert.False(await fresh.Outbox.AnyAsync(o => o.Id == outboxId));
     }
 
+    [Fact]
+    public async Task Save_UntrackedCaseChangedSinceItsCopy_OnlyTheChangedColumnsWrittenWithTheOtherRows()
+    {
+        var id = await StartCaseAsync();
+        var outboxId = Guid.NewGuid();
+        CaseRow before;
+        await using (var scope = _app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+            var row = await db.Cases.AsNoTracking().SingleAsync(c => c.Id == id);
+            before = row.Copy();
+            var original = row.Copy();
+            row.Title = "Rewritten";
+            row.Outcome = "Approved";
+            row.Version++;
+            // Another writer changes a column this write leaves alone without moving the version: it must stay as it wrote it.
+            await using (var other = _app.Services.CreateAsyncScope())
+                await other.ServiceProvider.GetRequiredService<ApprovalsDb>().Cases.Where(c => c.Id == id)
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, "Elsewhere"));
+            var rows = new RowWrites();
+            rows.Insert(new OutboxRow { Id = outboxId, CaseId = id, Event = "test", Template = "task-assigned", CreatedAt = DateTimeOffset.UtcNow });
+            rows.Update(row, original);
+            await BatchWriter.SaveAsync(db, CancellationToken.None, rows);
+        }
+
+        await using var check = _app.Services.CreateAsyncScope();
+        var fresh = check.ServiceProvider.GetRequiredService<ApprovalsDb>();
+        var read = await fresh.Cases.AsNoTracking().SingleAsync(c => c.Id == id);
+        Assert.Equal(("Rewritten", "Approved", before.Version + 1, "Elsewhere", before.StateJson, before.AuditSeal),
+            (read.Title, read.Outcome, read.Version, read.Status, read.StateJson, read.AuditSeal));
+        Assert.True(await fresh.Outbox.AnyAsync(o => o.Id == outboxId));
+    }
+
+    [Fact]
+    public async Task Save_UntrackedCaseWhoseVersionMovedSinceItsCopy_ConcurrencyErrorAndNothingOfTheWriteKept()
+    {
+        var id = await StartCaseAsync();
+        var outboxId = Guid.NewGuid();
+        await using (var scope = _app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+            var row = await db.Cases.AsNoTracking().SingleAsync(c => c.Id == id);
+            var original = row.Copy();
+            row.Title = "Lost";
+            row.Version++;
+            await using (var other = _app.Services.CreateAsyncScope())
+                await other.ServiceProvider.GetRequiredService<ApprovalsDb>().Cases.Where(c => c.Id == id)
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.Version, c => c.Version + 1));
+            var rows = new RowWrites();
+            rows.Insert(new OutboxRow { Id = outboxId, CaseId = id, Event = "test", Template = "task-assigned", CreatedAt = DateTimeOffset.UtcNow });
+            rows.Update(row, original);
+            await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => BatchWriter.SaveAsync(db, CancellationToken.None, rows));
+        }
+
+        await using var check = _app.Services.CreateAsyncScope();
+        var fresh = check.ServiceProvider.GetRequiredService<ApprovalsDb>();
+        Assert.Equal("Written", (await fresh.Cases.AsNoTracking().SingleAsync(c => c.Id == id)).Title);
+        Assert.False(await fresh.Outbox.AnyAsync(o => o.Id == outboxId));
+    }
+
     /// <summary>A case and three messages of it written together, which no dispatcher takes yet (their next attempt is a day away), one with a subject.</summary>
     private async Task<(Guid CaseId, List<OutboxRow> Rows)> ParkAsync()
     {
