@@ -14,9 +14,15 @@ internal enum InboxCursor { None, Due, NoDue }
 /// <summary>
 /// What decides the inbox statement's shape, as opposed to its values: how many statuses are asked for (0: any),
 /// where the page starts, whether the caller is an administrator, whether the store sorts nulls last, and whether
-/// the tasks offered to the caller are walked in order (many candidate rows) or looked up (few; see <see cref="InboxGates"/>).
+/// the tasks offered to the caller are walked in order (many candidate rows) or looked up (few; see <see cref="InboxGates"/>),
+/// and whether only open tasks are asked for (<see cref="OpenOnly"/>).
 /// </summary>
-internal readonly record struct InboxShape(int Statuses, InboxCursor After, bool Admin, bool NullsLast, bool Many = false);
+/// <param name="OpenOnly">
+/// Every status asked for is <c>Open</c>: no task the statement could return has been decided, so the branch of tasks the
+/// caller decided is left out (a third of the statement's branches at the inbox's usual first page; PostgreSQL sets up
+/// every branch's plan nodes on each run, docs/performance.md).
+/// </param>
+internal readonly record struct InboxShape(int Statuses, InboxCursor After, bool Admin, bool NullsLast, bool Many = false, bool OpenOnly = false);
 
 /// <summary>
 /// The values of one inbox read. <see cref="InboxReads"/> builds its statement over these fields; <see cref="InboxQuery"/>
@@ -98,7 +104,7 @@ internal static class InboxQuery
     {
         var reads = new InboxReads(db, a);
         var union = InboxReads.Regions(db.Tasks.AsNoTracking(), shape, a)
-            .SelectMany(region => reads.Branches(region, shape.Admin, shape.Many))
+            .SelectMany(region => reads.Branches(region, shape))
             .Aggregate((all, branch) => all.Union(branch));
         var (byUser, byGroup) = (reads.ByUser, reads.ByGroup);
         var page =

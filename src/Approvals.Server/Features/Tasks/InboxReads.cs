@@ -88,12 +88,13 @@ internal sealed class InboxReads(ApprovalsDb db, InboxArgs a)
     }
 
     /// <summary>The branches of one region: each ordered and cut at a page.</summary>
-    public IEnumerable<IQueryable<TaskRow>> Branches(IQueryable<TaskRow> region, bool admin, bool many)
+    public IEnumerable<IQueryable<TaskRow>> Branches(IQueryable<TaskRow> region, InboxShape shape)
     {
         yield return First(region.Where(t => t.Assignee == a.Me));
-        yield return First(region.Where(t => t.DecidedBy == a.Me));
+        // Only a decision sets who decided, and it completes the task: an open task has no decider.
+        if (!shape.OpenOnly) yield return First(region.Where(t => t.DecidedBy == a.Me));
         var unassigned = region.Where(t => t.Assignee == null);
-        if (many)
+        if (shape.Many)
         {
             // Many candidate rows: walk the unassigned tasks in order (a lookup too when the walk finds less than a page).
             var myGroups = MyGroups;
@@ -111,7 +112,7 @@ internal sealed class InboxReads(ApprovalsDb db, InboxArgs a)
             yield return First(unassigned.Where(t => offeredIds.Contains(t.Id)));
         }
         // Stages nobody named may decide are offered to administrators.
-        if (admin) foreach (var branch in Walked(unassigned, t => !t.Candidates.Any())) yield return branch;
+        if (shape.Admin) foreach (var branch in Walked(unassigned, t => !t.Candidates.Any())) yield return branch;
     }
 
     /// <summary>The first tasks of <paramref name="region"/> that are not of the caller's own case.</summary>
