@@ -15,10 +15,13 @@ public sealed class SmtpRelay : IAsyncDisposable
     private readonly Task _running;
     private int _sessions;
 
-    public SmtpRelay(string serverName, MessageStore store)
+    /// <param name="idleTimeout">How long the relay waits for a client's next command before it closes the connection.</param>
+    public SmtpRelay(string serverName, MessageStore store, TimeSpan? idleTimeout = null)
     {
         Port = FreePort();
-        var options = new SmtpServerOptionsBuilder().ServerName(serverName).Port(Port).Build();
+        var builder = new SmtpServerOptionsBuilder().ServerName(serverName).Port(Port);
+        if (idleTimeout is { } timeout) builder = builder.CommandWaitTimeout(timeout);
+        var options = builder.Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(store);
         var server = new SmtpServer.SmtpServer(options, services);

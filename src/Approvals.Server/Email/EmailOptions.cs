@@ -22,6 +22,14 @@ public sealed class SmtpOptions
     /// <summary>Per connection and per command.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a connection stays open after a dispatcher round for the next round to use (0: closed after each round).
+    /// Short, like Postfix's connection cache (2 s there): long enough for rounds that follow one another under load,
+    /// short of any relay's idle timeout.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan KeepIdle { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary><c>Email__*</c>: outbound delivery of the outbox.</summary>

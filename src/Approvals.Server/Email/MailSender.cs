@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Approvals.Server.Persistence;
@@ -13,8 +14,20 @@ namespace Approvals.Server.Email;
 /// (the same bytes) under the mail folder. The Message-ID is derived from the outbox row and the recipient, so a retry
 /// of the same message carries the same id and a receiver can recognise a duplicate.
 /// </summary>
-public sealed class MailSender(IOptions<EmailOptions> options, IConfiguration configuration, IHostEnvironment env)
+/// <remarks>
+/// SMTP connections outlive the round that opened them by <c>Email__Smtp__KeepIdle</c> (a connection cache, as
+/// Postfix's SMTP client keeps one): under load the dispatcher's rounds follow one another closely, and opening, greeting
+/// and closing a connection per lane of each round was about 3 % of the server's CPU (issue 9). A kept connection the
+/// relay has closed meanwhile fails at its next message, which is then sent once more over a new connection.
+/// </remarks>
+public sealed class MailSender(IOptions<EmailOptions> options, IConfiguration configuration, IHostEnvironment env) : IAsyncDisposable
 {
+    /// <summary>Connections kept: idle ones, the most recently used on top, each with when it became idle.</summary>
+    private readonly ConcurrentStack<(SmtpClient Client, long IdleSince)> _idle = new();
+    private readonly Lock _sweepLock = new();
+    private Timer? _sweep;
+    private bool _disposed;
+
     public bool UsesSmtp => !string.IsNullOrWhiteSpace(options.Value.Smtp.Host);
 
     public static string MessageIdOf(Guid outboxId, string recipient)
@@ -58,16 +71,18 @@ public sealed class MailSender(IOptions<EmailOptions> options, IConfiguration co
                 await sender.WriteFileAsync(message, ct);
                 return;
             }
+            _client ??= sender.TakeIdle();
             var reused = _client is not null;
             try
             {
                 _client ??= await sender.ConnectAsync(ct);
                 await _client.SendAsync(message, ct);
             }
-            catch (Exception ex) when (reused && ex is not SmtpCommandException && !ct.IsCancellationRequested)
+            catch (Exception) when (reused && !ct.IsCancellationRequested)
             {
-                // The relay may have closed a connection this session kept: once more on a new one. A command the
-                // relay refused (SmtpCommandException) would only be refused again.
+                // The relay may have closed a connection kept since an earlier message or round, silently or with an
+                // answer to the next command (a relay's idle timeout: "Timeout while waiting for input"): once more on
+                // a new one. A command refused on a new connection as well fails the message as before.
                 await DropAsync();
                 try
                 {
@@ -91,21 +106,98 @@ public sealed class MailSender(IOptions<EmailOptions> options, IConfiguration co
         {
             if (_client is not { } client) return;
             _client = null;
-            try
-            {
-                if (client.IsConnected) await client.DisconnectAsync(true, CancellationToken.None);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // closing a connection that failed: nothing to save
-            }
-            finally
-            {
-                client.Dispose();
-            }
+            await CloseAsync(client);
         }
 
-        public async ValueTask DisposeAsync() => await DropAsync();
+        /// <summary>Keeps the session's connection for a later round when it is still open, else closes it.</summary>
+        public async ValueTask DisposeAsync()
+        {
+            if (_client is { IsConnected: true } client && sender.Keep(client)) _client = null;
+            else await DropAsync();
+        }
+    }
+
+    /// <summary>The most recently used kept connection that is still open and not past <c>Email__Smtp__KeepIdle</c>; older ones are closed.</summary>
+    private SmtpClient? TakeIdle()
+    {
+        var limit = options.Value.Smtp.KeepIdle;
+        while (_idle.TryPop(out var idle))
+        {
+            if (idle.Client.IsConnected && Environment.TickCount64 - idle.IdleSince < limit.TotalMilliseconds) return idle.Client;
+            _ = CloseAsync(idle.Client);
+        }
+        return null;
+    }
+
+    /// <summary>Keeps <paramref name="client"/> for the next round, unless keeping is off, the cache is full or the sender is stopping.</summary>
+    private bool Keep(SmtpClient client)
+    {
+        var o = options.Value;
+        if (o.Smtp.KeepIdle <= TimeSpan.Zero || _idle.Count >= o.DispatchConcurrency) return false;
+        lock (_sweepLock)
+        {
+            if (_disposed) return false;
+            _idle.Push((client, Environment.TickCount64));
+            // Connections nobody takes again are closed soon after they pass the limit, not left open on the relay.
+            _sweep ??= new Timer(_ => Sweep(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _sweep.Change(o.Smtp.KeepIdle + TimeSpan.FromMilliseconds(100), Timeout.InfiniteTimeSpan);
+        }
+        return true;
+    }
+
+    /// <summary>Closes the kept connections past the limit; those still fresh are put back as they were.</summary>
+    private void Sweep()
+    {
+        var limit = options.Value.Smtp.KeepIdle.TotalMilliseconds;
+        var fresh = new List<(SmtpClient Client, long IdleSince)>();
+        while (_idle.TryPop(out var idle))
+        {
+            if (idle.Client.IsConnected && Environment.TickCount64 - idle.IdleSince < limit) fresh.Add(idle);
+            else _ = CloseAsync(idle.Client);
+        }
+        if (fresh.Count == 0) return;
+        fresh.Reverse();
+        lock (_sweepLock)
+        {
+            if (_disposed)
+            {
+                foreach (var idle in fresh) _ = CloseAsync(idle.Client);
+                return;
+            }
+            _idle.PushRange(fresh.ToArray());
+            _sweep?.Change(TimeSpan.FromMilliseconds(Math.Max(100, limit / 2)), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Says QUIT and closes, waiting at most two seconds for a relay that does not answer.</summary>
+    private static async Task CloseAsync(SmtpClient client)
+    {
+        try
+        {
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            if (client.IsConnected) await client.DisconnectAsync(true, patience.Token);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // a connection that failed, or that the relay closed first: nothing to save
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+
+    /// <summary>Closes the kept connections (QUIT) when the server stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        lock (_sweepLock)
+        {
+            _disposed = true;
+            _sweep?.Dispose();
+        }
+        var closing = new List<Task>();
+        while (_idle.TryPop(out var idle)) closing.Add(CloseAsync(idle.Client));
+        await Task.WhenAll(closing);
     }
 
     private async Task WriteFileAsync(MimeMessage message, CancellationToken ct)

@@ -273,6 +273,86 @@ public abstract class EmailDeliveryTests(StorageProvider provider) : IAsyncLifet
             Assert.True((bool)verdict["valid"]!, verdict.ToJsonString());
         }
     }
+
+    /// <summary>Sends every queued message in rounds of the dispatcher (as <c>Email:Dispatch=false</c> leaves them); the messages queued.</summary>
+    private static async Task<int> DispatchAllAsync(EmailApp app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+        var waiting = await db.Outbox.AsNoTracking().Where(r => r.DispatchedAt == null).ToListAsync();
+        Assert.Equal(waiting.Count, await scope.ServiceProvider.GetRequiredService<OutboxDispatcher>().RunOnceAsync(CancellationToken.None));
+        return waiting.Sum(r => System.Text.Json.JsonSerializer.Deserialize<List<string>>(r.RecipientsJson)!.Count);
+    }
+
+    /// <summary>All rows sent at their first attempt: nothing failed, nothing waits for a retry.</summary>
+    private static async Task AssertAllSentFirstTimeAsync(EmailApp app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var rows = await scope.ServiceProvider.GetRequiredService<ApprovalsDb>().Outbox.AsNoTracking().ToListAsync();
+        Assert.All(rows, r => Assert.True(r.DispatchedAt is not null && r.FailedAt is null && r.Attempts == 0 && r.LastError is null,
+            $"{r.Template} to {r.RecipientsJson}: dispatched {r.DispatchedAt}, attempts {r.Attempts}, error {r.LastError}"));
+    }
+
+    /// <summary>
+    /// Rounds that follow one another closely share their SMTP connections (kept for <c>Email:Smtp:KeepIdle</c>), as a
+    /// relay would expect of a busy sender, rather than each round connecting, greeting and closing anew.
+    /// </summary>
+    [Fact]
+    public async Task RunOnce_RoundsInQuickSuccession_ShareTheKeptConnections()
+    {
+        _app = new EmailApp(provider, new Dictionary<string, string?>(_sink.Settings) { ["Email:Dispatch"] = "false", ["Email:DispatchConcurrency"] = "2" });
+        var expected = 0;
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < 3; i++) await StartVettingAsync(_app, $"Round {round} case {i}");
+            expected += await DispatchAllAsync(_app);
+        }
+
+        Assert.Equal(expected, _sink.Messages.Count);
+        Assert.InRange(_sink.Sessions, 1, 2);
+        await AssertAllSentFirstTimeAsync(_app);
+    }
+
+    /// <summary>
+    /// A relay that closes the connections it was left idle on (here after 2 s): the next round finds its kept
+    /// connections dead and sends over new ones, every message at the first attempt, none twice.
+    /// </summary>
+    [Fact]
+    public async Task RunOnce_RelayClosedTheKeptConnections_TheNextRoundSendsEverythingOverNewOnes()
+    {
+        await using var impatient = new SmtpSink(idleTimeout: TimeSpan.FromSeconds(2));
+        _app = new EmailApp(provider, new Dictionary<string, string?>(impatient.Settings) { ["Email:Dispatch"] = "false", ["Email:DispatchConcurrency"] = "2" });
+        for (var i = 0; i < 3; i++) await StartVettingAsync(_app, $"First round {i}");
+        var expected = await DispatchAllAsync(_app);
+        var firstSessions = impatient.Sessions;
+
+        await Task.Delay(TimeSpan.FromSeconds(3)); // the relay has closed them; the sender still keeps them (5 s)
+        for (var i = 0; i < 3; i++) await StartVettingAsync(_app, $"Second round {i}");
+        expected += await DispatchAllAsync(_app);
+
+        await AssertAllSentFirstTimeAsync(_app);
+        Assert.Equal(expected, impatient.Messages.Count);
+        Assert.Equal(expected, impatient.Messages.Select(m => m.MessageId).Distinct().Count());
+        Assert.True(impatient.Sessions > firstSessions, $"sessions: {firstSessions} then {impatient.Sessions}");
+    }
+
+    /// <summary>With <c>Email:Smtp:KeepIdle</c> at zero each round closes its connections when it ends.</summary>
+    [Fact]
+    public async Task RunOnce_KeepIdleZero_EachRoundConnectsAnew()
+    {
+        _app = new EmailApp(provider, new Dictionary<string, string?>(_sink.Settings)
+        {
+            ["Email:Dispatch"] = "false", ["Email:DispatchConcurrency"] = "1", ["Email:Smtp:KeepIdle"] = "00:00:00",
+        });
+        for (var round = 0; round < 2; round++)
+        {
+            await StartVettingAsync(_app, $"Round {round}");
+            await DispatchAllAsync(_app);
+        }
+
+        Assert.Equal(2, _sink.Sessions);
+        await AssertAllSentFirstTimeAsync(_app);
+    }
 }
 
 public sealed class EmailDeliveryTestsSqlite() : EmailDeliveryTests(StorageProvider.Sqlite);

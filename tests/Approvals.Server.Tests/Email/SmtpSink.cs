@@ -17,7 +17,8 @@ public sealed class SmtpSink : IAsyncDisposable
     private readonly ConcurrentQueue<MimeMessage> _messages = new();
     private readonly SmtpRelay _relay;
 
-    public SmtpSink() => _relay = new SmtpRelay("sink.test", new Store(_messages));
+    /// <param name="idleTimeout">How long the sink waits for a client's next command before it closes the connection.</param>
+    public SmtpSink(TimeSpan? idleTimeout = null) => _relay = new SmtpRelay("sink.test", new Store(_messages), idleTimeout);
 
     public int Port => _relay.Port;
 
