@@ -38,6 +38,11 @@ public class SimulationTests
         Assert.True(path.IndexOf("risk") < path.IndexOf("board"));
         Assert.Contains(result.Audit, a => a.Action == AuditActions.CaseCompleted);
         Assert.Contains(result.Notifications, n => n.Event == "TaskAssigned" && n.ActivityId == "identity");
+        // The requester hears of the outcome once, when the case ends; the Notify before the end tells the records office.
+        Assert.Single(result.Notifications, n => n.To.Contains("hr.officer@example.org") && n.Template == "case-approved");
+        var filed = Assert.Single(result.Notifications, n => n.ActivityId == "tell-appointed");
+        Assert.Equal(directory.MembersOf("records-office").Order(), filed.To.Order());
+        Assert.DoesNotContain("hr.officer@example.org", filed.To);
     }
 
     [Fact]
