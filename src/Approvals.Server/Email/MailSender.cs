@@ -120,14 +120,17 @@ public sealed class MailSender(IOptions<EmailOptions> options, IConfiguration co
     /// <summary>The most recently used kept connection that is still open and not past <c>Email__Smtp__KeepIdle</c>; older ones are closed.</summary>
     private SmtpClient? TakeIdle()
     {
-        var limit = options.Value.Smtp.KeepIdle;
         while (_idle.TryPop(out var idle))
         {
-            if (idle.Client.IsConnected && Environment.TickCount64 - idle.IdleSince < limit.TotalMilliseconds) return idle.Client;
+            if (Fresh(idle)) return idle.Client;
             _ = CloseAsync(idle.Client);
         }
         return null;
     }
+
+    /// <summary>Whether a kept connection is still open and idle for less than <c>Email__Smtp__KeepIdle</c>.</summary>
+    private bool Fresh((SmtpClient Client, long IdleSince) idle) =>
+        idle.Client.IsConnected && Environment.TickCount64 - idle.IdleSince < options.Value.Smtp.KeepIdle.TotalMilliseconds;
 
     /// <summary>Keeps <paramref name="client"/> for the next round, unless keeping is off, the cache is full or the sender is stopping.</summary>
     private bool Keep(SmtpClient client)
@@ -148,11 +151,10 @@ public sealed class MailSender(IOptions<EmailOptions> options, IConfiguration co
     /// <summary>Closes the kept connections past the limit; those still fresh are put back as they were.</summary>
     private void Sweep()
     {
-        var limit = options.Value.Smtp.KeepIdle.TotalMilliseconds;
         var fresh = new List<(SmtpClient Client, long IdleSince)>();
         while (_idle.TryPop(out var idle))
         {
-            if (idle.Client.IsConnected && Environment.TickCount64 - idle.IdleSince < limit) fresh.Add(idle);
+            if (Fresh(idle)) fresh.Add(idle);
             else _ = CloseAsync(idle.Client);
         }
         if (fresh.Count == 0) return;
@@ -165,7 +167,7 @@ public sealed class MailSender(IOptions<EmailOptions> options, IConfiguration co
                 return;
             }
             _idle.PushRange(fresh.ToArray());
-            _sweep?.Change(TimeSpan.FromMilliseconds(Math.Max(100, limit / 2)), Timeout.InfiniteTimeSpan);
+            _sweep?.Change(TimeSpan.FromMilliseconds(Math.Max(100, options.Value.Smtp.KeepIdle.TotalMilliseconds / 2)), Timeout.InfiniteTimeSpan);
         }
     }
 

@@ -51,10 +51,7 @@ public abstract class BatchWriterTests(StorageProvider provider) : IAsyncLifetim
 
         await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => BatchWriter.SaveAsync(db, CancellationToken.None));
 
-        await using var check = _app.Services.CreateAsyncScope();
-        var fresh = check.ServiceProvider.GetRequiredService<ApprovalsDb>();
-        Assert.Equal("Written", (await fresh.Cases.AsNoTracking().SingleAsync(c => c.Id == id)).Title);
-        Assert.False(await fresh.Outbox.AnyAsync(o => o.Id == outboxId));
+        await AssertNothingOfTheWriteKeptAsync(id, outboxId);
     }
 
     [Fact]
@@ -158,10 +155,7 @@ public abstract class BatchWriterTests(StorageProvider provider) : IAsyncLifetim
             await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => BatchWriter.SaveAsync(db, CancellationToken.None, rows));
         }
 
-        await using var check = _app.Services.CreateAsyncScope();
-        var fresh = check.ServiceProvider.GetRequiredService<ApprovalsDb>();
-        Assert.Equal("Written", (await fresh.Cases.AsNoTracking().SingleAsync(c => c.Id == id)).Title);
-        Assert.False(await fresh.Outbox.AnyAsync(o => o.Id == outboxId));
+        await AssertNothingOfTheWriteKeptAsync(id, outboxId);
     }
 
     [Fact]
@@ -169,13 +163,12 @@ public abstract class BatchWriterTests(StorageProvider provider) : IAsyncLifetim
     {
         var id = await StartCaseAsync();
         var outboxId = Guid.NewGuid();
-        CaseRow before;
+        CaseRow original;
         await using (var scope = _app.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
             var row = await db.Cases.AsNoTracking().SingleAsync(c => c.Id == id);
-            before = row.Copy();
-            var original = row.Copy();
+            original = row.Copy();
             row.Title = "Rewritten";
             row.Outcome = "Approved";
             row.Version++;
@@ -192,7 +185,7 @@ public abstract class BatchWriterTests(StorageProvider provider) : IAsyncLifetim
         await using var check = _app.Services.CreateAsyncScope();
         var fresh = check.ServiceProvider.GetRequiredService<ApprovalsDb>();
         var read = await fresh.Cases.AsNoTracking().SingleAsync(c => c.Id == id);
-        Assert.Equal(("Rewritten", "Approved", before.Version + 1, "Elsewhere", before.StateJson, before.AuditSeal),
+        Assert.Equal(("Rewritten", "Approved", original.Version + 1, "Elsewhere", original.StateJson, original.AuditSeal),
             (read.Title, read.Outcome, read.Version, read.Status, read.StateJson, read.AuditSeal));
         Assert.True(await fresh.Outbox.AnyAsync(o => o.Id == outboxId));
     }
@@ -218,9 +211,15 @@ public abstract class BatchWriterTests(StorageProvider provider) : IAsyncLifetim
             await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => BatchWriter.SaveAsync(db, CancellationToken.None, rows));
         }
 
+        await AssertNothingOfTheWriteKeptAsync(id, outboxId);
+    }
+
+    /// <summary>After a refused write: the case as it was before it (its title "Written"), the write's outbox row absent.</summary>
+    private async Task AssertNothingOfTheWriteKeptAsync(Guid caseId, Guid outboxId)
+    {
         await using var check = _app.Services.CreateAsyncScope();
         var fresh = check.ServiceProvider.GetRequiredService<ApprovalsDb>();
-        Assert.Equal("Written", (await fresh.Cases.AsNoTracking().SingleAsync(c => c.Id == id)).Title);
+        Assert.Equal("Written", (await fresh.Cases.AsNoTracking().SingleAsync(c => c.Id == caseId)).Title);
         Assert.False(await fresh.Outbox.AnyAsync(o => o.Id == outboxId));
     }
 
