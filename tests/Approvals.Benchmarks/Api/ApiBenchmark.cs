@@ -27,6 +27,7 @@ public static class ApiBenchmark
           --inbox-requests N     timed first-page reads per inbox (default 200)
           --server-bin DIR       folder with Approvals.Server.dll
           --log FILE             keep the server's output in FILE
+          --server-env NAME=VALUE  an environment variable (or setting, e.g. Email__Smtp__KeepIdle=0) for the server; repeatable
         """;
 
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
@@ -51,7 +52,8 @@ public static class ApiBenchmark
         await using var pg = await ThrowawayPostgres.StartAsync(reuseEnvironment: true, ct);
         await pg.CreateDatabaseAsync(ct);
         await using var relay = new SmtpSink();
-        using var server = new ServerProcess(Repository.ServerBin(o.ServerBin), pg.ConnectionString, relay.Settings, o.LogFile);
+        var settings = relay.Settings.Concat(o.ServerEnv).ToDictionary(kv => kv.Key, kv => kv.Value);
+        using var server = new ServerProcess(Repository.ServerBin(o.ServerBin), pg.ConnectionString, settings, o.LogFile);
         try
         {
             await server.WaitHealthyAsync(TimeSpan.FromSeconds(300), ct); // a loaded machine needs minutes for migrations and the demo directory
@@ -161,10 +163,11 @@ public static class ApiBenchmark
                 var mine = await Inbox.TimeFirstPagesAsync(user, "/api/tasks?status=Open", o.InboxRequests, ct);
                 var group = await Inbox.TimeFirstPagesAsync(member, "/api/tasks?status=Open", o.InboxRequests, ct);
                 var cases = await Inbox.TimeFirstPagesAsync(requester, "/api/cases", o.InboxRequests, ct);
-                Console.WriteLine($"inbox, a user's first page:         {Stats.Summary(mine)}");
-                Console.WriteLine($"inbox, a group member's first page: {Stats.Summary(group)}");
-                Console.WriteLine($"cases, a requester's first page:    {Stats.Summary(cases)}");
-                Stats.Result("inbox_p95_ms", new[] { Stats.P(mine, 95), Stats.P(group, 95), Stats.P(cases, 95) }.Max());
+                Console.WriteLine($"inbox, a user's first page:         {Stats.Summary(mine.Steady)}; the {Inbox.WarmupReads} reads before: {Stats.Summary(mine.Warmup)}");
+                Console.WriteLine($"inbox, a group member's first page: {Stats.Summary(group.Steady)}; the {Inbox.WarmupReads} reads before: {Stats.Summary(group.Warmup)}");
+                Console.WriteLine($"cases, a requester's first page:    {Stats.Summary(cases.Steady)}; the {Inbox.WarmupReads} reads before: {Stats.Summary(cases.Warmup)}");
+                Stats.Result("inbox_p95_ms", new[] { Stats.P(mine.Steady, 95), Stats.P(group.Steady, 95), Stats.P(cases.Steady, 95) }.Max());
+                Stats.Result("inbox_warmup_p95_ms", new[] { Stats.P(mine.Warmup, 95), Stats.P(group.Warmup, 95), Stats.P(cases.Warmup, 95) }.Max());
                 var rss2 = Stats.RssMb(pid);
                 Console.WriteLine($"memory: RSS {rss2:0} MB with {o.OpenTasks} bulk cases in flight (served through the inbox reads above)");
                 rssMax = Math.Max(rssMax, rss2);
@@ -198,6 +201,9 @@ public static class ApiBenchmark
             + $" ({t.Conflicts} conflicts, {t.Failures} failures{(t.RanOut ? ", a reviewer ran out of tasks" : "")});"
             + $" decision request {Stats.Summary(t.DecisionMs)}; CPU share: generator {t.GeneratorCpu:P0}, server {t.ServerCpu:P0}"));
 
+    private static KeyValuePair<string, string> EnvPair(string name, string text) =>
+        text.Split('=', 2) is [{ Length: > 0 } key, var value] ? new(key, value) : throw new ArgumentException($"{name} needs NAME=VALUE");
+
     private sealed record Options
     {
         public int Reviewers { get; private init; } = 16;
@@ -210,6 +216,7 @@ public static class ApiBenchmark
         public int InboxRequests { get; private init; } = 200;
         public string? ServerBin { get; private init; }
         public string? LogFile { get; private init; }
+        public IReadOnlyList<KeyValuePair<string, string>> ServerEnv { get; private init; } = [];
         public bool Help { get; private init; }
 
         public static Options Parse(string[] args) => ArgReader.Parse(args, new Options(), (o, name, r) => name switch
@@ -224,6 +231,7 @@ public static class ApiBenchmark
                 "--inbox-requests" => o with { InboxRequests = r.Number(1) },
                 "--server-bin" => o with { ServerBin = r.Value() },
                 "--log" => o with { LogFile = r.Value() },
+                "--server-env" => o with { ServerEnv = [.. o.ServerEnv, EnvPair(name, r.Value())] },
                 "-h" or "--help" => o with { Help = true },
                 _ => throw new ArgumentException($"unknown option {name}"),
             });
