@@ -21,6 +21,7 @@ public static class ApiBenchmark
           --cases N              cases started before each throughput run (default 1600)
           --seconds S            length of each throughput run (default 15)
           --latency-seconds S    length of the half-rate latency run (default 10)
+          --latency-rate N       decisions/s of the latency run instead of half the measured rate (to compare servers)
           --warmup-seconds S     reviewers deciding before anything is measured: JIT tiers, pools, prepared plans (default 30)
           --open-tasks N         bulk-loaded open tasks (default 1000000; 0 skips parts 5 and 8)
           --closed-tasks N       bulk-loaded closed tasks (default 10000000)
@@ -138,13 +139,14 @@ public static class ApiBenchmark
             var leftOver = await load.DecideAllAsync(ct);
             Console.WriteLine($"latency set-up: {leftOver} tasks left open by the phases before decided first (not measured)");
             // Fresh cases for the latency run, so its reviewers never run out (a case gives three decisions), their mail sent first.
-            await load.StartCasesAsync((int)Math.Ceiling(flat.PerSecond / 2 * o.LatencySeconds / 3 * 1.5) + o.Reviewers * 4, ct);
+            var half = o.LatencyRate > 0 ? o.LatencyRate : flat.PerSecond / 2;
+            await load.StartCasesAsync((int)Math.Ceiling(half * o.LatencySeconds / 3 * 1.5) + o.Reviewers * 4, ct);
             await Inbox.WaitForOutboxAsync(pg.ConnectionString, ct);
             await using var halfWatch = OutboxWatch.Start(pg.ConnectionString);
-            var timed = await load.DecideAtRateAsync(flat.PerSecond / 2, TimeSpan.FromSeconds(o.LatencySeconds), ct);
+            var timed = await load.DecideAtRateAsync(half, TimeSpan.FromSeconds(o.LatencySeconds), ct);
             var latency = timed.Select(s => s.Ms).ToList();
             var halfUnsent = await halfWatch.StopAsync(pg.ConnectionString, ct);
-            Console.WriteLine($"latency at {flat.PerSecond / 2:0} decisions/s (half), decision sent -> next stage's task visible on the case to its reviewer: {Stats.Summary(latency)}");
+            Console.WriteLine($"latency at {half:0} decisions/s ({(o.LatencyRate > 0 ? "as given" : "half")}), decision sent -> next stage's task visible on the case to its reviewer: {Stats.Summary(latency)}");
             Console.WriteLine($"latency's tail: {Stats.Tail(timed, 50)}");
             Console.WriteLine($"mail at half the rate: at most {halfWatch.Max} messages unsent during the run, {halfUnsent} when it ended");
             Stats.Result("mail_unsent_half_max", halfWatch.Max);
@@ -211,6 +213,7 @@ public static class ApiBenchmark
         public int Seconds { get; private init; } = 15;
         public int LatencySeconds { get; private init; } = 10;
         public int WarmupSeconds { get; private init; } = 30;
+        public int LatencyRate { get; private init; }
         public int OpenTasks { get; private init; } = 1_000_000;
         public int ClosedTasks { get; private init; } = 10_000_000;
         public int InboxRequests { get; private init; } = 200;
@@ -226,6 +229,7 @@ public static class ApiBenchmark
                 "--seconds" => o with { Seconds = r.Number(1) },
                 "--latency-seconds" => o with { LatencySeconds = r.Number(1) },
                 "--warmup-seconds" => o with { WarmupSeconds = r.Number(1) },
+                "--latency-rate" => o with { LatencyRate = r.Number(1) },
                 "--open-tasks" => o with { OpenTasks = r.Number(0) },
                 "--closed-tasks" => o with { ClosedTasks = r.Number(0) },
                 "--inbox-requests" => o with { InboxRequests = r.Number(1) },
