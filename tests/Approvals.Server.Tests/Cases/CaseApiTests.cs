@@ -340,6 +340,16 @@ public abstract class CaseApiTests(StorageProvider provider) : IAsyncLifetime
         var audit = await AuditActions(await App.ClientAsync("hr.officer@example.org"), id);
         Assert.Single(audit, a => a == "CaseCompleted");
         Assert.Equal(2, audit.Count(a => a == "TaskDecided") - 7); // identity 1, criminal 1, screeners 3, liaison 1, security 1
+
+        // The history's times follow its order: a vote redone after another's is stamped when it ran, not when its
+        // request arrived. (Mail lines carry the time the message went out, recorded with the round after it.)
+        await using var scope = App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+        var caseId = Guid.Parse(id);
+        var lines = (await db.Audit.AsNoTracking().Where(a => a.CaseId == caseId).ToListAsync())
+            .Where(a => !a.Action.StartsWith("Email", StringComparison.Ordinal) && a.Action != "TemplateFailed").OrderBy(a => a.Seq).ToList();
+        for (var i = 1; i < lines.Count; i++)
+            Assert.True(lines[i].At >= lines[i - 1].At, $"line {lines[i].Seq} ({lines[i].Action}, {lines[i].At:O}) is earlier than line {lines[i - 1].Seq} ({lines[i - 1].Action}, {lines[i - 1].At:O})");
     }
 }
 

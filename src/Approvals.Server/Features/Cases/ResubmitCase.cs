@@ -25,8 +25,7 @@ public static class ResubmitCase
             var workflow = await catalog.VersionAsync(db, row.WorkflowKey, row.WorkflowVersion, ct)
                 ?? throw new InvalidOperationException($"Workflow {row.WorkflowKey} v{row.WorkflowVersion} is missing.");
             if (c.Data is not null) CaseData.Check(workflow, c.Data);
-            var now = clock.GetUtcNow();
-            var done = await store.ApplyAsync(c.Id, _ => new Runtime.ResubmitCase(c.Data, c.Comment, c.Actor.Email, now) { ActorIsAdmin = c.Actor.IsAdmin }, ct)
+            var done = await store.ApplyAsync(c.Id, _ => new Runtime.ResubmitCase(c.Data, c.Comment, c.Actor.Email, clock.GetUtcNow()) { ActorIsAdmin = c.Actor.IsAdmin }, ct)
                 ?? throw new EngineRefusal(RefusalKind.NotFound, $"Case {c.Id} does not exist.");
             return CaseView.From(done.Row, id => workflow.Definition.Find(id)?.Name);
         }

@@ -21,8 +21,7 @@ public static class WithdrawCase
         {
             PlainText.Comment(c.Comment);
             await db.VisibleCaseAsync(directory, c.Id, c.Actor, ct);
-            var now = clock.GetUtcNow();
-            var done = await store.ApplyAsync(c.Id, _ => new Runtime.WithdrawCase(c.Comment, c.Actor.Email, now) { ActorIsAdmin = c.Actor.IsAdmin }, ct)
+            var done = await store.ApplyAsync(c.Id, _ => new Runtime.WithdrawCase(c.Comment, c.Actor.Email, clock.GetUtcNow()) { ActorIsAdmin = c.Actor.IsAdmin }, ct)
                 ?? throw new EngineRefusal(RefusalKind.NotFound, $"Case {c.Id} does not exist.");
             var workflow = await catalog.VersionAsync(db, done.Row.WorkflowKey, done.Row.WorkflowVersion, ct);
             return CaseView.From(done.Row, id => workflow?.Definition.Find(id)?.Name);

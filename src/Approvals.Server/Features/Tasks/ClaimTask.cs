@@ -17,8 +17,7 @@ public static class ClaimTask
     {
         public async ValueTask<TaskView> Handle(Command c, CancellationToken ct)
         {
-            var now = clock.GetUtcNow();
-            return await store.ApplyAsync(db, catalog, c.Id, _ => new Runtime.ClaimTask(c.Id, c.Actor.Email, now) { ActorIsAdmin = c.Actor.IsAdmin }, ct);
+            return await store.ApplyAsync(db, catalog, c.Id, _ => new Runtime.ClaimTask(c.Id, c.Actor.Email, clock.GetUtcNow()) { ActorIsAdmin = c.Actor.IsAdmin }, ct);
         }
     }
 

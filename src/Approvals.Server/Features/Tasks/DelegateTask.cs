@@ -35,12 +35,11 @@ public static class DelegateTask
             if (target.Disabled) throw RequestInvalid.Field("to", $"{to} is disabled and cannot decide.");
             if (!Roles.MayDecide(target.Roles))
                 throw RequestInvalid.Field("to", $"{to} is not a reviewer and could not decide the task.");
-            var now = clock.GetUtcNow();
             return await store.ApplyAsync(db, catalog, c.Id, row =>
                 // Separation of duties: checked on the case row read for this very attempt.
                 row.Requester == to
                     ? throw RequestInvalid.Field("to", "A task cannot be handed to the requester of its own case.")
-                    : new Runtime.DelegateTask(c.Id, to, c.Comment, c.Actor.Email, now) { ActorIsAdmin = c.Actor.IsAdmin }, ct);
+                    : new Runtime.DelegateTask(c.Id, to, c.Comment, c.Actor.Email, clock.GetUtcNow()) { ActorIsAdmin = c.Actor.IsAdmin }, ct);
         }
     }
 
