@@ -92,7 +92,7 @@ public sealed class EmailDecider(ApprovalsDb db, CaseStore store, TimeProvider c
         var now = clock.GetUtcNow();
         try
         {
-            await store.ApplyAsync(token.CaseId, _ => new Runtime.DecideTask(token.TaskId, decision, comment, token.Person, clock.GetUtcNow()), ct,
+            await store.ApplyAsync(token.CaseId, (_, at) => new Runtime.DecideTask(token.TaskId, decision, comment, token.Person, at), ct,
                 consume ? (_, _, _) => MarkUsed(token, now) : null,
                 step => WithVia(step, token.TaskId, via));
             return null;

@@ -40,28 +40,30 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     }
 
     /// <summary>
-    /// Applies the event <paramref name="makeEvent"/> builds from the current case row. <paramref name="beforeSave"/>
+    /// Applies the event <paramref name="makeEvent"/> builds from the current case row and the step's time. The time is
+    /// read for each attempt, after its read of the case: a step redone after another writer's is later than it, so the
+    /// history's times follow its order (a time taken when the request arrived could be earlier). <paramref name="beforeSave"/>
     /// may add rows (an idempotency record) to the same transaction; <paramref name="amend"/> may add facts the engine
     /// cannot know (how a decision arrived) to the step before it is written and sealed. Returns null when the case
     /// does not exist.
     /// </summary>
-    public Task<(CaseRow Row, Step Step)?> ApplyAsync(Guid caseId, Func<CaseRow, CaseEvent> makeEvent,
+    public Task<(CaseRow Row, Step Step)?> ApplyAsync(Guid caseId, Func<CaseRow, DateTimeOffset, CaseEvent> makeEvent,
         CancellationToken ct, Action<CaseRow, Step, PublishedWorkflow>? beforeSave = null, Func<Step, Step>? amend = null) =>
         RunAsync(caseId, byTask: false, Decide(makeEvent, amend), ct, beforeSave);
 
     /// <summary>
-    /// <see cref="ApplyAsync(Guid, Func{CaseRow, CaseEvent}, CancellationToken, Action{CaseRow, Step, PublishedWorkflow}?, Func{Step, Step}?)"/>
+    /// <see cref="ApplyAsync(Guid, Func{CaseRow, DateTimeOffset, CaseEvent}, CancellationToken, Action{CaseRow, Step, PublishedWorkflow}?, Func{Step, Step}?)"/>
     /// on the case of task <paramref name="taskId"/>, found in the same query that reads the case row. Returns null
     /// when there is no such task.
     /// </summary>
-    public Task<(CaseRow Row, Step Step)?> ApplyToTaskAsync(Guid taskId, Func<CaseRow, CaseEvent> makeEvent,
+    public Task<(CaseRow Row, Step Step)?> ApplyToTaskAsync(Guid taskId, Func<CaseRow, DateTimeOffset, CaseEvent> makeEvent,
         CancellationToken ct, Action<CaseRow, Step, PublishedWorkflow>? beforeSave = null) =>
         RunAsync(taskId, byTask: true, Decide(makeEvent, null), ct, beforeSave);
 
-    private Func<CaseRow, PublishedWorkflow, CaseState, DirectorySnapshot, CalendarSet, Step> Decide(Func<CaseRow, CaseEvent> makeEvent,
+    private Func<CaseRow, PublishedWorkflow, CaseState, DirectorySnapshot, CalendarSet, Step> Decide(Func<CaseRow, DateTimeOffset, CaseEvent> makeEvent,
         Func<Step, Step>? amend) => (row, workflow, state, directory, calendars) =>
         {
-            var step = WorkflowEngine.Apply(workflow.Definition, state, makeEvent(row), directory, calendars, Limits);
+            var step = WorkflowEngine.Apply(workflow.Definition, state, makeEvent(row, clock.GetUtcNow()), directory, calendars, Limits);
             return amend is null ? step : amend(step);
         };
 

@@ -16,7 +16,7 @@ public static class ResubmitCase
 
     public sealed record Command(Guid Id, Actor Actor, JsonObject? Data, string? Comment) : ICommand<CaseView>;
 
-    public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, TimeProvider clock, DirectoryCache directory) : ICommandHandler<Command, CaseView>
+    public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, DirectoryCache directory) : ICommandHandler<Command, CaseView>
     {
         public async ValueTask<CaseView> Handle(Command c, CancellationToken ct)
         {
@@ -25,7 +25,7 @@ public static class ResubmitCase
             var workflow = await catalog.VersionAsync(db, row.WorkflowKey, row.WorkflowVersion, ct)
                 ?? throw new InvalidOperationException($"Workflow {row.WorkflowKey} v{row.WorkflowVersion} is missing.");
             if (c.Data is not null) CaseData.Check(workflow, c.Data);
-            var done = await store.ApplyAsync(c.Id, _ => new Runtime.ResubmitCase(c.Data, c.Comment, c.Actor.Email, clock.GetUtcNow()) { ActorIsAdmin = c.Actor.IsAdmin }, ct)
+            var done = await store.ApplyAsync(c.Id, (_, at) => new Runtime.ResubmitCase(c.Data, c.Comment, c.Actor.Email, at) { ActorIsAdmin = c.Actor.IsAdmin }, ct)
                 ?? throw new EngineRefusal(RefusalKind.NotFound, $"Case {c.Id} does not exist.");
             return CaseView.From(done.Row, id => workflow.Definition.Find(id)?.Name);
         }

@@ -35,7 +35,7 @@ public static class RetryCase
             var workflow = await catalog.VersionAsync(db, row.WorkflowKey, row.WorkflowVersion, ct)
                 ?? throw new InvalidOperationException($"Workflow {row.WorkflowKey} v{row.WorkflowVersion} is missing.");
             if (c.Data is not null) CaseData.Check(workflow, c.Data);
-            var done = await store.ApplyAsync(c.Id, _ => new Runtime.RetryCase(c.Data, c.Comment, c.Actor.Email, clock.GetUtcNow()) { ActorIsAdmin = true }, ct)
+            var done = await store.ApplyAsync(c.Id, (_, at) => new Runtime.RetryCase(c.Data, c.Comment, c.Actor.Email, at) { ActorIsAdmin = true }, ct)
                 ?? throw new EngineRefusal(RefusalKind.NotFound, $"Case {c.Id} does not exist.");
             // Timers that came due while the case was Faulted were held; their jobs have run and found nothing
             // to do, so they are handed out again now rather than at the next sweep.

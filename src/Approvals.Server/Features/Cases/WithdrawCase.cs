@@ -15,13 +15,13 @@ public static class WithdrawCase
 
     public sealed record Command(Guid Id, Actor Actor, string? Comment) : ICommand<CaseView>;
 
-    public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, TimeProvider clock, DirectoryCache directory) : ICommandHandler<Command, CaseView>
+    public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, DirectoryCache directory) : ICommandHandler<Command, CaseView>
     {
         public async ValueTask<CaseView> Handle(Command c, CancellationToken ct)
         {
             PlainText.Comment(c.Comment);
             await db.VisibleCaseAsync(directory, c.Id, c.Actor, ct);
-            var done = await store.ApplyAsync(c.Id, _ => new Runtime.WithdrawCase(c.Comment, c.Actor.Email, clock.GetUtcNow()) { ActorIsAdmin = c.Actor.IsAdmin }, ct)
+            var done = await store.ApplyAsync(c.Id, (_, at) => new Runtime.WithdrawCase(c.Comment, c.Actor.Email, at) { ActorIsAdmin = c.Actor.IsAdmin }, ct)
                 ?? throw new EngineRefusal(RefusalKind.NotFound, $"Case {c.Id} does not exist.");
             var workflow = await catalog.VersionAsync(db, done.Row.WorkflowKey, done.Row.WorkflowVersion, ct);
             return CaseView.From(done.Row, id => workflow?.Definition.Find(id)?.Name);

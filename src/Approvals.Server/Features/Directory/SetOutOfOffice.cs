@@ -64,7 +64,7 @@ public static class SetOutOfOffice
                     .Select(t => new { t.Id, t.CaseId }).ToListAsync(ct);
                 foreach (var t in tasks)
                 {
-                    var result = await store.ApplyAsync(t.CaseId, _ => new CoverAbsence(t.Id, clock.GetUtcNow()), ct);
+                    var result = await store.ApplyAsync(t.CaseId, (_, at) => new CoverAbsence(t.Id, at), ct);
                     if (result?.Step.State.FindTask(t.Id)?.Assignee is { } holder && holder != email) moved++;
                     else kept++;
                 }

@@ -13,11 +13,11 @@ public static class ClaimTask
 {
     public sealed record Command(Guid Id, Actor Actor) : ICommand<TaskView>;
 
-    public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, TimeProvider clock) : ICommandHandler<Command, TaskView>
+    public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog) : ICommandHandler<Command, TaskView>
     {
         public async ValueTask<TaskView> Handle(Command c, CancellationToken ct)
         {
-            return await store.ApplyAsync(db, catalog, c.Id, _ => new Runtime.ClaimTask(c.Id, c.Actor.Email, clock.GetUtcNow()) { ActorIsAdmin = c.Actor.IsAdmin }, ct);
+            return await store.ApplyAsync(db, catalog, c.Id, (_, at) => new Runtime.ClaimTask(c.Id, c.Actor.Email, at) { ActorIsAdmin = c.Actor.IsAdmin }, ct);
         }
     }
 

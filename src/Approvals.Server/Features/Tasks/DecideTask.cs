@@ -43,9 +43,7 @@ public static class DecideTask
             try
             {
                 var view = await store.ApplyAsync(db, catalog, c.TaskId,
-                    // The step's time is read for each attempt, after its read of the case: a step redone after another
-                    // writer's is later than that one, so the history's times follow its order.
-                    _ => new Runtime.DecideTask(c.TaskId, c.Decision, c.Comment, me, clock.GetUtcNow()) { ActorIsAdmin = c.Actor.IsAdmin }, ct,
+                    (_, at) => new Runtime.DecideTask(c.TaskId, c.Decision, c.Comment, me, at) { ActorIsAdmin = c.Actor.IsAdmin }, ct,
                     (_, _, v) =>
                     {
                         // The key is stored in the same transaction as the decision: a retry finds either both or neither.

@@ -24,7 +24,7 @@ public static class DelegateTask
 
     public sealed record Command(Guid Id, Actor Actor, string To, string? Comment) : ICommand<TaskView>;
 
-    public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog, TimeProvider clock) : ICommandHandler<Command, TaskView>
+    public sealed class Handler(ApprovalsDb db, CaseStore store, WorkflowCatalog catalog) : ICommandHandler<Command, TaskView>
     {
         public async ValueTask<TaskView> Handle(Command c, CancellationToken ct)
         {
@@ -35,11 +35,11 @@ public static class DelegateTask
             if (target.Disabled) throw RequestInvalid.Field("to", $"{to} is disabled and cannot decide.");
             if (!Roles.MayDecide(target.Roles))
                 throw RequestInvalid.Field("to", $"{to} is not a reviewer and could not decide the task.");
-            return await store.ApplyAsync(db, catalog, c.Id, row =>
+            return await store.ApplyAsync(db, catalog, c.Id, (row, at) =>
                 // Separation of duties: checked on the case row read for this very attempt.
                 row.Requester == to
                     ? throw RequestInvalid.Field("to", "A task cannot be handed to the requester of its own case.")
-                    : new Runtime.DelegateTask(c.Id, to, c.Comment, c.Actor.Email, clock.GetUtcNow()) { ActorIsAdmin = c.Actor.IsAdmin }, ct);
+                    : new Runtime.DelegateTask(c.Id, to, c.Comment, c.Actor.Email, at) { ActorIsAdmin = c.Actor.IsAdmin }, ct);
         }
     }
 

@@ -10,7 +10,7 @@ namespace Approvals.Server.Features.Tasks;
 public static class TaskSteps
 {
     public static async Task<TaskView> ApplyAsync(this CaseStore store, ApprovalsDb db, WorkflowCatalog catalog, Guid taskId,
-        Func<CaseRow, CaseEvent> makeEvent, CancellationToken ct, Action<CaseRow, Step, TaskView>? beforeSave = null)
+        Func<CaseRow, DateTimeOffset, CaseEvent> makeEvent, CancellationToken ct, Action<CaseRow, Step, TaskView>? beforeSave = null)
     {
         var done = await store.ApplyToTaskAsync(taskId, makeEvent, ct,
             beforeSave is null ? null : (row, step, workflow) => beforeSave(row, step, ViewOf(row, step.State, taskId, workflow))) ?? throw new EngineRefusal(RefusalKind.NotFound, $"Task {taskId} does not exist.");
