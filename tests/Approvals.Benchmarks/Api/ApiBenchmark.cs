@@ -28,7 +28,7 @@ public static class ApiBenchmark
           --inbox-requests N     timed first-page reads per inbox (default 200)
           --server-bin DIR       folder with Approvals.Server.dll
           --log FILE             keep the server's output in FILE
-          --server-env NAME=VALUE  an environment variable (or setting, e.g. Email__Smtp__KeepIdle=0) for the server; repeatable
+          --server-env NAME=VALUE  an environment variable (or setting, e.g. Email__Smtp__KeepIdle=0) for the server; repeatable, the last of a name wins
         """;
 
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
@@ -53,7 +53,8 @@ public static class ApiBenchmark
         await using var pg = await ThrowawayPostgres.StartAsync(reuseEnvironment: true, ct);
         await pg.CreateDatabaseAsync(ct);
         await using var relay = new SmtpSink();
-        var settings = relay.Settings.Concat(o.ServerEnv).ToDictionary(kv => kv.Key, kv => kv.Value);
+        var settings = new Dictionary<string, string>(relay.Settings);
+        foreach (var (key, value) in o.ServerEnv) settings[key] = value; // a later one wins, the relay's included
         using var server = new ServerProcess(Repository.ServerBin(o.ServerBin), pg.ConnectionString, settings, o.LogFile);
         try
         {
@@ -139,14 +140,14 @@ public static class ApiBenchmark
             var leftOver = await load.DecideAllAsync(ct);
             Console.WriteLine($"latency set-up: {leftOver} tasks left open by the phases before decided first (not measured)");
             // Fresh cases for the latency run, so its reviewers never run out (a case gives three decisions), their mail sent first.
-            var half = o.LatencyRate > 0 ? o.LatencyRate : flat.PerSecond / 2;
-            await load.StartCasesAsync((int)Math.Ceiling(half * o.LatencySeconds / 3 * 1.5) + o.Reviewers * 4, ct);
+            var latencyRate = o.LatencyRate > 0 ? o.LatencyRate : flat.PerSecond / 2;
+            await load.StartCasesAsync((int)Math.Ceiling(latencyRate * o.LatencySeconds / 3 * 1.5) + o.Reviewers * 4, ct);
             await Inbox.WaitForOutboxAsync(pg.ConnectionString, ct);
             await using var halfWatch = OutboxWatch.Start(pg.ConnectionString);
-            var timed = await load.DecideAtRateAsync(half, TimeSpan.FromSeconds(o.LatencySeconds), ct);
+            var timed = await load.DecideAtRateAsync(latencyRate, TimeSpan.FromSeconds(o.LatencySeconds), ct);
             var latency = timed.Select(s => s.Ms).ToList();
             var halfUnsent = await halfWatch.StopAsync(pg.ConnectionString, ct);
-            Console.WriteLine($"latency at {half:0} decisions/s ({(o.LatencyRate > 0 ? "as given" : "half")}), decision sent -> next stage's task visible on the case to its reviewer: {Stats.Summary(latency)}");
+            Console.WriteLine($"latency at {latencyRate:0} decisions/s ({(o.LatencyRate > 0 ? "as given" : "half")}), decision sent -> next stage's task visible on the case to its reviewer: {Stats.Summary(latency)}");
             Console.WriteLine($"latency's tail: {Stats.Tail(timed, 50)}");
             Console.WriteLine($"mail at half the rate: at most {halfWatch.Max} messages unsent during the run, {halfUnsent} when it ended");
             Stats.Result("mail_unsent_half_max", halfWatch.Max);
