@@ -125,13 +125,16 @@ public static class ApiBenchmark
             var healthReads = await load.ReadFlatOutAsync("/healthz", TimeSpan.FromSeconds(3), ct);
             await load.StartCasesAsync(o.Reviewers * 100, ct);
             await Inbox.WaitForOutboxAsync(pg.ConnectionString, ct);
+            var caseReads = await load.ReadCaseFlatOutAsync(TimeSpan.FromSeconds(3), ct);
             var listed = await load.DecideListedAsync(TimeSpan.FromSeconds(4), ct);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"requests alone, flat out by {o.Reviewers} clients: inbox first page {inboxReads.PerSecond:0}/s (server CPU {inboxReads.ServerCpu:P0}),"
                 + $" GET /healthz {healthReads.PerSecond:0}/s (server CPU {healthReads.ServerCpu:P0}),"
+                + $" a case view {caseReads.PerSecond:0}/s (server CPU {caseReads.ServerCpu:P0}),"
                 + $" decisions with one inbox read per 50 {listed.PerSecond:0}/s (server CPU {listed.ServerCpu:P0}); an action is an inbox read and a decision"));
             Stats.Result("inbox_reads_per_s", inboxReads.PerSecond);
             Stats.Result("health_reads_per_s", healthReads.PerSecond);
+            Stats.Result("case_reads_per_s", caseReads.PerSecond);
             Stats.Result("listed_decisions_per_s", listed.PerSecond);
 
             // The tasks the phases before left open are decided first, not measured: a reviewer reads the oldest task

@@ -94,6 +94,24 @@ public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewe
         });
 
     /// <summary>
+    /// Every reviewer sends GET /api/cases/{id} for the case of its first open task back to back for
+    /// <paramref name="duration"/>: the read the latency run watches each decision with, and what a reviewer opens.
+    /// </summary>
+    public Task<(double PerSecond, double ServerCpu)> ReadCaseFlatOutAsync(TimeSpan duration, CancellationToken ct) =>
+        RateAsync(duration, async (reviewer, going) =>
+        {
+            if (await FirstTaskAsync(reviewer, ct) is not { } task) return 0;
+            var reads = 0;
+            while (going())
+            {
+                using var response = await reviewer.GetAsync($"/api/cases/{task.CaseId}", ct);
+                response.EnsureSuccessStatusCode();
+                reads++;
+            }
+            return reads;
+        });
+
+    /// <summary>
     /// Every reviewer reads a page of 50 open tasks and decides them back to back, for <paramref name="duration"/>:
     /// what a decision costs with one inbox read per 50 instead of one each.
     /// </summary>

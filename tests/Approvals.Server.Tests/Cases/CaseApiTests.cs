@@ -167,6 +167,26 @@ public abstract class CaseApiTests(StorageProvider provider) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CaseView_IsForTheRequester_ThoseOfferedATaskThroughAGroup_AndAdministrators()
+    {
+        var id = (string)(await StartVetting())["id"]!;
+        async Task<HttpStatusCode> View(string who, string caseId) =>
+            (await (await App.ClientAsync(who, who == "admin@example.org" ? "admin1234" : "demo1234")).GetAsync($"/api/cases/{caseId}")).StatusCode;
+
+        Assert.Equal(HttpStatusCode.OK, await View("hr.officer@example.org", id));
+        // The identity check is offered to the intake officers' group: each of them sees the case before anyone claims it.
+        Assert.Equal(HttpStatusCode.OK, await View("intake.officer1@example.org", id));
+        Assert.Equal(HttpStatusCode.OK, await View("intake.officer2@example.org", id));
+        Assert.Equal(HttpStatusCode.OK, await View("admin@example.org", id));
+        Assert.Equal(HttpStatusCode.Forbidden, await View("records.officer@example.org", id));
+        Assert.Equal(HttpStatusCode.Forbidden, await View("intake.supervisor@example.org", id));
+        var missing = Guid.NewGuid().ToString();
+        Assert.Equal(HttpStatusCode.NotFound, await View("intake.officer1@example.org", missing));
+        Assert.Equal(HttpStatusCode.NotFound, await View("admin@example.org", missing));
+        Assert.Equal("Vetting of candidate A", (string)(await GetCase(id, "intake.officer1@example.org"))["title"]!);
+    }
+
+    [Fact]
     public async Task Decide_NotTheirTask_Is403AndChangesNothing()
     {
         var id = (string)(await StartVetting())["id"]!;
