@@ -28,7 +28,8 @@ public sealed class RawSmtp : IAsyncDisposable
     }
 
     /// <summary>Sends NOOPs as fast as the connection takes them for <paramref name="duration"/>, reading nothing.</summary>
-    public async Task FloodWithoutReadingAsync(TimeSpan duration)
+    /// <returns>Whether the connection broke while flooding (the listener closed it) rather than the time running out.</returns>
+    public async Task<bool> FloodWithoutReadingAsync(TimeSpan duration)
     {
         var batch = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("NOOP\r\n", 1000)));
         using var cts = new CancellationTokenSource(duration);
@@ -36,9 +37,13 @@ public sealed class RawSmtp : IAsyncDisposable
         {
             while (true) await _stream.WriteAsync(batch, cts.Token);
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException)
+        catch (OperationCanceledException)
         {
-            // The connection stopped taking more (the listener's replies are unread), or the time is up.
+            return false; // the time is up (the connection stopped taking more: the listener's replies are unread)
+        }
+        catch (IOException)
+        {
+            return true;
         }
     }
 
