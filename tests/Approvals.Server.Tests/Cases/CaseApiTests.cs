@@ -180,6 +180,7 @@ public abstract class CaseApiTests(StorageProvider provider) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, await View("admin@example.org", id));
         Assert.Equal(HttpStatusCode.Forbidden, await View("records.officer@example.org", id));
         Assert.Equal(HttpStatusCode.Forbidden, await View("intake.supervisor@example.org", id));
+        Assert.Equal(HttpStatusCode.Forbidden, await View("employee@example.org", id)); // in no group at all
         var missing = Guid.NewGuid().ToString();
         Assert.Equal(HttpStatusCode.NotFound, await View("intake.officer1@example.org", missing));
         Assert.Equal(HttpStatusCode.NotFound, await View("admin@example.org", missing));
