@@ -81,17 +81,7 @@ public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewe
     /// reaches bounds the actions per second whatever a decision costs.
     /// </summary>
     public Task<(double PerSecond, double ServerCpu)> ReadFlatOutAsync(string path, TimeSpan duration, CancellationToken ct) =>
-        RateAsync(duration, async (reviewer, going) =>
-        {
-            var reads = 0;
-            while (going())
-            {
-                using var response = await reviewer.GetAsync(path, ct);
-                response.EnsureSuccessStatusCode();
-                reads++;
-            }
-            return reads;
-        });
+        RateAsync(duration, (reviewer, going) => ReadWhileAsync(reviewer, path, going, ct));
 
     /// <summary>
     /// Every reviewer sends GET /api/cases/{id} for the case of its first open task back to back for
@@ -99,17 +89,20 @@ public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewe
     /// </summary>
     public Task<(double PerSecond, double ServerCpu)> ReadCaseFlatOutAsync(TimeSpan duration, CancellationToken ct) =>
         RateAsync(duration, async (reviewer, going) =>
+            await FirstTaskAsync(reviewer, ct) is { } task ? await ReadWhileAsync(reviewer, $"/api/cases/{task.CaseId}", going, ct) : 0);
+
+    /// <summary>GET <paramref name="path"/> back to back while <paramref name="going"/>; how many reads were answered.</summary>
+    private static async Task<int> ReadWhileAsync(HttpClient reviewer, string path, Func<bool> going, CancellationToken ct)
+    {
+        var reads = 0;
+        while (going())
         {
-            if (await FirstTaskAsync(reviewer, ct) is not { } task) return 0;
-            var reads = 0;
-            while (going())
-            {
-                using var response = await reviewer.GetAsync($"/api/cases/{task.CaseId}", ct);
-                response.EnsureSuccessStatusCode();
-                reads++;
-            }
-            return reads;
-        });
+            using var response = await reviewer.GetAsync(path, ct);
+            response.EnsureSuccessStatusCode();
+            reads++;
+        }
+        return reads;
+    }
 
     /// <summary>
     /// Every reviewer reads a page of 50 open tasks and decides them back to back, for <paramref name="duration"/>:

@@ -185,6 +185,14 @@ public abstract class CaseApiTests(StorageProvider provider) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, await View("intake.officer1@example.org", missing));
         Assert.Equal(HttpStatusCode.NotFound, await View("admin@example.org", missing));
         Assert.Equal("Vetting of candidate A", (string)(await GetCase(id, "intake.officer1@example.org"))["title"]!);
+
+        // The case list holds the case for exactly those who may view it (the two reads spell the rule out separately).
+        foreach (var who in new[] { "hr.officer@example.org", "intake.officer1@example.org", "admin@example.org", "records.officer@example.org", "employee@example.org" })
+        {
+            var client = await App.ClientAsync(who, who == "admin@example.org" ? "admin1234" : "demo1234");
+            var listed = (await client.GetFromJsonAsync<JsonObject>("/api/cases?limit=200"))!["items"]!.AsArray().Any(c => (string?)c!["id"] == id);
+            Assert.Equal(await View(who, id) == HttpStatusCode.OK, listed);
+        }
     }
 
     [Fact]

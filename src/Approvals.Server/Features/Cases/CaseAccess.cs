@@ -11,6 +11,7 @@ namespace Approvals.Server.Features.Cases;
 /// </summary>
 public static class CaseAccess
 {
+    /// <summary>The cases the caller may see. The compiled case view (<see cref="Reads.Visible"/>) writes this predicate out again: change both.</summary>
     /// <param name="groups">The caller's groups (<see cref="DirectoryCache.GroupsOfAsync"/>).</param>
     public static IQueryable<CaseRow> VisibleCases(this ApprovalsDb db, string me, IEnumerable<string> groups, bool admin) =>
         admin
@@ -29,7 +30,7 @@ public static class CaseAccess
         var me = actor.Email;
         var reads = ReadsByModel.GetValue(db.Model, static _ => new Reads());
         var row = actor.IsAdmin
-            ? await reads.Any(db, id, ct)
+            ? await reads.ById(db, id, ct)
             : await reads.Visible(db, id, me, await directory.GroupsOfAsync(db, me, ct), ct);
         if (row is not null) return row;
         if (!await db.Cases.AnyAsync(c => c.Id == id, ct)) throw new EngineRefusal(RefusalKind.NotFound, $"Case {id} does not exist.");
@@ -45,9 +46,11 @@ public static class CaseAccess
     /// </summary>
     private sealed class Reads
     {
-        public readonly Func<ApprovalsDb, Guid, CancellationToken, Task<CaseRow?>> Any = EF.CompileAsyncQuery(
+        /// <summary>Any case by its id: what an administrator may see.</summary>
+        public readonly Func<ApprovalsDb, Guid, CancellationToken, Task<CaseRow?>> ById = EF.CompileAsyncQuery(
             (ApprovalsDb db, Guid id, CancellationToken ct) => db.Cases.AsNoTracking().FirstOrDefault(c => c.Id == id));
 
+        /// <summary>The case by its id when <c>me</c>, in <c>groups</c>, may see it (<see cref="VisibleCases"/>'s predicate).</summary>
         public readonly Func<ApprovalsDb, Guid, string, IReadOnlyList<string>, CancellationToken, Task<CaseRow?>> Visible = EF.CompileAsyncQuery(
             (ApprovalsDb db, Guid id, string me, IReadOnlyList<string> groups, CancellationToken ct) => db.Cases.AsNoTracking()
                 .FirstOrDefault(c => c.Id == id && (c.Requester == me || db.Tasks.Any(t => t.CaseId == c.Id && (
