@@ -170,12 +170,17 @@ public sealed class CaseStore(ApprovalsDb db, WorkflowCatalog catalog, Directory
     /// <param name="byTask">Whether <paramref name="id"/> is one of the case's tasks rather than the case.</param>
     private async Task<(CaseRow Row, CaseRow Original, string? AuditTail)?> LoadAsync(Guid id, bool byTask, CancellationToken ct)
     {
-        var loaders = LoadersByModel.GetValue(db.Model, static _ => new Loaders());
-        var loaded = await (byTask ? loaders.ByTask : loaders.ByCase)(db, id, ct);
+        Loaded? loaded;
+        if (db is PostgresApprovalsDb postgres && db.Database.CurrentTransaction is null) loaded = await PostgresCaseRead.LoadAsync(postgres, id, byTask, ct);
+        else
+        {
+            var loaders = LoadersByModel.GetValue(db.Model, static _ => new Loaders());
+            loaded = await (byTask ? loaders.ByTask : loaders.ByCase)(db, id, ct);
+        }
         return loaded is null ? null : (loaded.Case, loaded.Case.Copy(), loaded.Tail);
     }
 
-    private sealed class Loaded
+    internal sealed class Loaded
     {
         public CaseRow Case { get; init; } = null!;
         public string? Tail { get; init; }

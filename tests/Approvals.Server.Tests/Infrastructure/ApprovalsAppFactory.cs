@@ -129,6 +129,19 @@ public class ApprovalsAppFactory : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>Starts a personnel-vetting case as the HR officer (a candidate of low risk); the case's id.</summary>
+    public async Task<Guid> StartVettingCaseAsync(string title = "Vetting")
+    {
+        var hr = await ClientAsync("hr.officer@example.org");
+        var started = await hr.PostAsJsonAsync("/api/cases", new
+        {
+            workflow = "personnel-vetting", title, data = new { candidateName = "C", nationalId = "900000011", position = "Guard", riskScore = 10 },
+        });
+        if (started.StatusCode != System.Net.HttpStatusCode.Created)
+            throw new InvalidOperationException($"Starting a vetting case answered {(int)started.StatusCode}: {await started.Content.ReadAsStringAsync()}");
+        return Guid.Parse((string)(await started.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!["id"]!);
+    }
+
     public async Task<string> TokenAsync(string email, string password = DemoPassword)
     {
         // Tests move the clock by days: a token older than an hour (on the server's clock) is fetched again.

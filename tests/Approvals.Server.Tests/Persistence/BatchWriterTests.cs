@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Approvals.Server.Persistence;
 using Approvals.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -21,16 +18,7 @@ public abstract class BatchWriterTests(StorageProvider provider) : IAsyncLifetim
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    private async Task<Guid> StartCaseAsync()
-    {
-        var hr = await _app.ClientAsync("hr.officer@example.org");
-        var started = await hr.PostAsJsonAsync("/api/cases", new
-        {
-            workflow = "personnel-vetting", title = "Written", data = new { candidateName = "C", nationalId = "900000011", position = "Guard", riskScore = 10 },
-        });
-        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
-        return Guid.Parse((string)(await started.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
-    }
+    private Task<Guid> StartCaseAsync() => _app.StartVettingCaseAsync("Written");
 
     [Fact]
     public async Task Save_CaseChangedSinceRead_ConcurrencyErrorAndNothingOfTheWriteKept()

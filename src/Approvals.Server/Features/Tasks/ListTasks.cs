@@ -49,7 +49,7 @@ public static class ListTasks
             // union is among them. One OR over every task, or a union sorted as a whole, read every open task of a
             // large group for each page (issue 9, EXPLAIN ANALYZE in docs/performance.md). The branches, the sort of
             // their few rows, the page's cases and candidates are one statement, compiled once per shape.
-            var shape = new InboxShape(statuses?.Count ?? 0, after, q.Actor.IsAdmin, NullsLast: db.Database.IsNpgsql(),
+            var shape = new InboxShape(statuses?.Count ?? 0, after, q.Actor.IsAdmin, NullsLast: db is PostgresApprovalsDb,
                 OpenOnly: statuses is { Count: > 0 } && statuses.All(s => s == nameof(Runtime.ReviewTaskStatus.Open)));
             var page = await gates.ReadAsync(db, shape, a, ct);
             var rows = page
