@@ -48,6 +48,19 @@ public sealed class DispatchOutboxService(IServiceScopeFactory scopes, OutboxNud
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.Dispatch) return;
+        var o = options.Value;
+        if (o.DispatchNice == 0)
+        {
+            await LoopAsync(stoppingToken);
+            return;
+        }
+        // Mail is background work: its rendering and composing run below the requests' priority (issue 9).
+        using var scheduler = new Hosting.BackgroundScheduler("Approvals mail", o.DispatchConcurrency, o.DispatchNice);
+        await scheduler.RunAsync(() => LoopAsync(stoppingToken), stoppingToken);
+    }
+
+    private async Task LoopAsync(CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -81,6 +81,13 @@ public sealed class EmailOptions : IValidatableObject
     /// </summary>
     public static int DefaultDispatchConcurrency => Math.Clamp(Environment.ProcessorCount, 2, 4);
 
+    /// <summary>
+    /// The dispatcher's threads' nice value, 0 to 19 (0: the requests' own priority): rendering and composing mail is
+    /// background work, and a request should not wait behind it for a core. Default 10.
+    /// </summary>
+    [Range(0, 19)]
+    public int DispatchNice { get; set; } = 10;
+
     /// <summary>Off: the outbox is not delivered by this server (another one does it).</summary>
     public bool Dispatch { get; set; } = true;
 

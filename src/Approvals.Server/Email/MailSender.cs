@@ -39,7 +39,7 @@ public sealed class MailSender(IOptions<EmailOptions> options, IConfiguration co
     public MimeMessage Compose(Guid outboxId, string recipient, string? displayName, RenderedMail mail, string? replyTo, string? inReplyTo)
     {
         var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse(options.Value.From));
+        message.From.Add(From());
         message.To.Add(new MailboxAddress(displayName, recipient));
         if (replyTo is { Length: > 0 }) message.ReplyTo.Add(MailboxAddress.Parse(replyTo));
         message.Subject = mail.Subject;
@@ -52,6 +52,22 @@ public sealed class MailSender(IOptions<EmailOptions> options, IConfiguration co
         message.Headers.Add("Auto-Submitted", "auto-generated");
         message.Body = new BodyBuilder { HtmlBody = mail.Html, TextBody = mail.Text }.ToMessageBody();
         return message;
+    }
+
+    private sealed record ParsedFrom(string Text, MailboxAddress Address);
+
+    private ParsedFrom? _from; // replaced whole (one reference), so lanes composing at once read a consistent pair
+
+    /// <summary>
+    /// <c>Email__From</c>, parsed once (not for every message); each message gets its own copy, as MimeKit's address
+    /// lists keep a handler on what they hold.
+    /// </summary>
+    private MailboxAddress From()
+    {
+        var text = options.Value.From;
+        var known = _from;
+        if (known is null || known.Text != text) _from = known = new ParsedFrom(text, MailboxAddress.Parse(text));
+        return new MailboxAddress(known.Address.Name, known.Address.Address);
     }
 
     /// <summary>

@@ -62,7 +62,8 @@ public sealed class OutboxDispatcher(ApprovalsDb db, CaseStore store, TemplateSt
         if (rows.Count == 0) return 0;
         var messages = rows.Select(r => new MailToSend(r, StillToSend(r))).ToList();
         var round = await models.LoadAsync(db, messages, ct);
-        var sources = await templates.FindManyAsync(db, rows.Select(r => r.Template).Distinct().ToList(), ct);
+        var sources = (await templates.FindManyAsync(db, rows.Select(r => r.Template).Distinct().ToList(), ct))
+            .ToDictionary(t => t.Key, t => TemplateRenderer.Prepare(t.Value)); // parsed once for the round
 
         // Sent in lanes, each over its own connection; the round's database work is done before and after.
         var results = new Delivery[messages.Count];
@@ -109,7 +110,7 @@ public sealed class OutboxDispatcher(ApprovalsDb db, CaseStore store, TemplateSt
     private sealed record Delivery(OutboxRow Row, IReadOnlyList<string> Sent, IReadOnlyList<AuditEntry> Lines, Exception? Failure, bool Complete);
 
     /// <summary>Sends one row to each of its recipients in turn; the first failure stops the row (the rest wait for its retry).</summary>
-    private async Task<Delivery> DeliverAsync(MailToSend message, MailRound round, TemplateSource source, MailSender.Session session, CancellationToken ct)
+    private async Task<Delivery> DeliverAsync(MailToSend message, MailRound round, PreparedTemplate source, MailSender.Session session, CancellationToken ct)
     {
         var (row, recipients) = (message.Row, message.Recipients);
         var sent = new List<string>();

@@ -12,6 +12,9 @@ namespace Approvals.Server.Email;
 /// <summary>The Scriban source of one email: a plain-text subject, an HTML part and a plain-text part.</summary>
 public sealed record TemplateSource(string Name, string Subject, string Html, string Text);
 
+/// <summary>A template's three parts parsed (subject, html, text), or the errors that kept them from parsing.</summary>
+public sealed record PreparedTemplate(string Name, IReadOnlyList<Template?> Parts, IReadOnlyList<TemplateError> Errors);
+
 /// <summary>One email as rendered for one recipient.</summary>
 public sealed record RenderedMail(string Subject, string Html, string Text);
 
@@ -60,13 +63,32 @@ public static class TemplateRenderer
     }
 
     /// <summary>Renders all three parts for <paramref name="model"/>; throws <see cref="TemplateFailed"/> naming the part, line and column.</summary>
-    public static RenderedMail Render(TemplateSource source, JsonObject model)
+    public static RenderedMail Render(TemplateSource source, JsonObject model) => Render(Prepare(source), model);
+
+    /// <summary>
+    /// Parses the three parts once for many renders (a dispatcher round renders one template for each of its
+    /// messages); a template that does not parse is kept with its errors, which <see cref="Render(PreparedTemplate, JsonObject)"/> throws.
+    /// </summary>
+    public static PreparedTemplate Prepare(TemplateSource source)
     {
         var errors = new List<TemplateError>();
-        var parsed = Fields.Select(f => (Field: f, Template: Parse(f, Part(source, f), errors))).ToList();
-        if (errors.Count > 0) throw new TemplateFailed(source.Name, errors);
-        var output = parsed.ToDictionary(p => p.Field, p => RenderPart(source.Name, p.Field, p.Template!, model));
-        return new RenderedMail(OneLine(output["subject"]), output["html"], output["text"]);
+        var parts = new Template?[Fields.Length];
+        for (var i = 0; i < Fields.Length; i++) parts[i] = Parse(Fields[i], Part(source, Fields[i]), errors);
+        return new PreparedTemplate(source.Name, parts, errors);
+    }
+
+    /// <summary>Renders a prepared template for <paramref name="model"/>; throws <see cref="TemplateFailed"/> naming the part, line and column.</summary>
+    public static RenderedMail Render(PreparedTemplate template, JsonObject model)
+    {
+        if (template.Errors.Count > 0) throw new TemplateFailed(template.Name, template.Errors);
+        // The model is converted from JSON once; each part but the last renders a copy of it, so that what one part's
+        // code assigns (even inside the model) is not seen by the next, as when each part converted its own.
+        var script = ToScript(model);
+        using var deadline = new CancellationTokenSource();
+        var output = new string[Fields.Length];
+        for (var i = 0; i < Fields.Length; i++)
+            output[i] = RenderPart(template.Name, Fields[i], template.Parts[i]!, i < Fields.Length - 1 ? Copy(script) : script, deadline);
+        return new RenderedMail(OneLine(output[0]), output[1], output[2]);
     }
 
     private static string Part(TemplateSource s, string field) => field switch { "subject" => s.Subject, "html" => s.Html, _ => s.Text };
@@ -110,9 +132,9 @@ public static class TemplateRenderer
         return null;
     }
 
-    private static string RenderPart(string name, string field, Template template, JsonObject model)
+    private static string RenderPart(string name, string field, Template template, ScriptObject model, CancellationTokenSource deadline)
     {
-        using var deadline = new CancellationTokenSource(Deadline);
+        deadline.CancelAfter(Deadline); // the same timer, set again for each part
         var context = field == "html" ? new HtmlContext(SharedBuiltins) : new TemplateContext(SharedBuiltins);
         context.LoopLimit = LoopLimit;
         context.LoopLimitQueryable = LoopLimit;
@@ -127,7 +149,7 @@ public static class TemplateRenderer
         context.TemplateLoader = null;
         context.MemberFilter = _ => false; // no .NET member of any object is visible
         context.CancellationToken = deadline.Token;
-        context.PushGlobal(ToScript(model));
+        context.PushGlobal(model);
         try
         {
             return template.Render(context);
@@ -215,6 +237,21 @@ public static class TemplateRenderer
             : double.Parse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
 
     private static ScriptObject ToScript(JsonObject model) => (ScriptObject)ToScript((JsonNode)model)!;
+
+    /// <summary>A deep copy of a converted model: its objects and arrays new, its plain values shared (they are immutable).</summary>
+    private static ScriptObject Copy(ScriptObject o)
+    {
+        var copy = new ScriptObject(o.Count);
+        foreach (var (key, value) in o) copy[key] = Copy(value);
+        return copy;
+    }
+
+    private static object? Copy(object? value) => value switch
+    {
+        ScriptObject o => Copy(o),
+        ScriptArray a => new ScriptArray(a.Select(Copy)),
+        _ => value,
+    };
 
     /// <summary>Text the HTML part writes unescaped, made only by <c>html.raw</c>.</summary>
     private sealed record RawHtml(string Value)

@@ -85,6 +85,45 @@ public sealed class TemplateRendererTests
         Assert.Equal("", Render("{{ this.case.title.Length }}{{ recipient.GetType }}").Html);
 
     [Fact]
+    public void Render_WhatOnePartAssigns_IsNotSeenByTheNext()
+    {
+        // Each part renders its own copy of the model: a subject that changes a value, even inside the model, leaves
+        // the HTML and text parts the recipient's own values.
+        var mail = Render("{{ recipient.email }}|{{ x }}|{{ this.case.data.items | array.size }}",
+            subject: "{{ recipient.email = 'evil@example.org'; x = 'set'; this.case.data.items = [] }}s",
+            text: "{{ recipient.email }}{{ x }}");
+        Assert.Equal("a@example.org||2", mail.Html);
+        Assert.Equal("a@example.org", mail.Text);
+    }
+
+    [Fact]
+    public void Render_OnePreparedTemplate_ForManyRecipients_GivesEachTheirOwn()
+    {
+        var prepared = TemplateRenderer.Prepare(new TemplateSource("t", "Hi {{ recipient.displayName }}", "<p>{{ recipient.email }}</p>", "{{ recipient.email }}"));
+        Assert.Empty(prepared.Errors);
+        foreach (var (email, name) in new[] { ("a@example.org", "Ann"), ("b@example.org", "Bob") })
+        {
+            var model = Model();
+            model["recipient"] = new JsonObject { ["email"] = email, ["displayName"] = name };
+            var mail = TemplateRenderer.Render(prepared, model);
+            Assert.Equal($"Hi {name}", mail.Subject);
+            Assert.Equal($"<p>{email}</p>", mail.Html);
+            Assert.Equal(email, mail.Text);
+        }
+    }
+
+    [Fact]
+    public void Render_APreparedTemplateThatDoesNotParse_FailsAtEachRender_NamingThePart()
+    {
+        var prepared = TemplateRenderer.Prepare(new TemplateSource("broken", "s", "{{ if }}", "t"));
+        Assert.NotEmpty(prepared.Errors);
+        Assert.All(prepared.Errors, e => Assert.Equal("html", e.Field));
+        var failed = Assert.Throws<TemplateFailed>(() => TemplateRenderer.Render(prepared, Model()));
+        Assert.Equal(prepared.Errors, failed.Errors);
+        Assert.Throws<TemplateFailed>(() => TemplateRenderer.Render(prepared, Model()));
+    }
+
+    [Fact]
     public void Check_ParseErrors_NameThePartLineAndColumn()
     {
         var errors = TemplateRenderer.Check(new TemplateSource("t", "ok {{ this.case.title }}", "line one\n  {{ if }}", "{{ end"));
