@@ -59,6 +59,26 @@ public sealed class DispatchOutboxService(IServiceScopeFactory scopes, OutboxNud
         await scheduler.RunAsync(() => LoopAsync(stoppingToken), stoppingToken);
     }
 
+    private bool _catchingUp;
+
+    /// <summary>
+    /// Whether a round <paramref name="late"/> by this much runs at the requests' priority: below them (on the
+    /// background scheduler) until mail is <see cref="OutboxDispatcher.CatchUpAfter"/> late, then at their priority
+    /// until a round is on time again. Logged when it changes.
+    /// </summary>
+    private bool CatchingUp(TimeSpan late)
+    {
+        if (!Hosting.BackgroundScheduler.OnBackgroundThread) return false;
+        var behind = _catchingUp ? late > TimeSpan.FromSeconds(1) : late > OutboxDispatcher.CatchUpAfter;
+        if (behind != _catchingUp)
+        {
+            if (behind) log.LogInformation("Mail is {Seconds:0} s late: sending at the requests' priority until it has caught up", late.TotalSeconds);
+            else log.LogInformation("Mail has caught up: sending below the requests' priority again");
+            _catchingUp = behind;
+        }
+        return behind;
+    }
+
     private async Task LoopAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -69,8 +89,11 @@ public sealed class DispatchOutboxService(IServiceScopeFactory scopes, OutboxNud
                 // scope, one connection); the claim settles any overlap with other servers.
                 await using var scope = scopes.CreateAsyncScope();
                 var dispatcher = scope.ServiceProvider.GetRequiredService<OutboxDispatcher>();
-                var due = await dispatcher.DueAsync(stoppingToken);
-                await dispatcher.SendAsync(due, stoppingToken);
+                var (due, late) = await dispatcher.DueWithLatenessAsync(stoppingToken);
+                if (CatchingUp(late))
+                    // Mail this late is sent at the requests' priority, on the thread pool, until it has caught up.
+                    await Task.Run(() => dispatcher.SendAsync(due, stoppingToken), stoppingToken);
+                else await dispatcher.SendAsync(due, stoppingToken);
                 // A full round means more may be due: go on at once rather than wait (a backlog drained at one batch
                 // per poll interval, 25 messages a second, issue 9).
                 if (due.Count >= OutboxDispatcher.Batch) continue;

@@ -43,13 +43,27 @@ public sealed class OutboxDispatcher(ApprovalsDb db, CaseStore store, TemplateSt
     /// <summary>Sends every due row it can claim; returns how many rows it worked on.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct) => await SendAsync(await DueAsync(ct), ct);
 
+    /// <summary>
+    /// How late a round's mail may be before the dispatcher sends it at the requests' priority instead of below it
+    /// (<see cref="EmailOptions.DispatchNice"/>): a load that never eases must not hold mail back without end.
+    /// </summary>
+    public static readonly TimeSpan CatchUpAfter = TimeSpan.FromSeconds(30);
+
     /// <summary>The rows due now, oldest first: one round, at most <see cref="Batch"/> (a full round means more may be waiting).</summary>
-    public Task<List<Guid>> DueAsync(CancellationToken ct)
+    public async Task<List<Guid>> DueAsync(CancellationToken ct) => (await DueWithLatenessAsync(ct)).Ids;
+
+    /// <summary>
+    /// The rows due now, as <see cref="DueAsync"/>, and how long the earliest of them has been due: since it was
+    /// queued, or since its retry time for a row that failed before.
+    /// </summary>
+    public async Task<(List<Guid> Ids, TimeSpan Late)> DueWithLatenessAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        return db.Outbox.AsNoTracking()
+        var due = await db.Outbox.AsNoTracking()
             .Where(r => r.DispatchedAt == null && r.FailedAt == null && (r.NextAttemptAt == null || r.NextAttemptAt <= now))
-            .OrderBy(r => r.CreatedAt).Take(Batch).Select(r => r.Id).ToListAsync(ct);
+            .OrderBy(r => r.CreatedAt).Take(Batch).Select(r => new { r.Id, r.CreatedAt, r.NextAttemptAt }).ToListAsync(ct);
+        var late = due.Count == 0 ? TimeSpan.Zero : now - due.Min(r => r.NextAttemptAt ?? r.CreatedAt);
+        return (due.Select(r => r.Id).ToList(), late > TimeSpan.Zero ? late : TimeSpan.Zero);
     }
 
     /// <summary>

@@ -268,6 +268,38 @@ public abstract class EmailDeliveryTests(StorageProvider provider) : IAsyncLifet
         }
     }
 
+    /// <summary>
+    /// The dispatcher sends below the requests' priority until its mail is <see cref="OutboxDispatcher.CatchUpAfter"/>
+    /// late; how late counts from when the earliest due row fell due: when it was queued, or its retry time.
+    /// </summary>
+    [Fact]
+    public async Task Due_HowLate_CountsFromWhenTheEarliestRowFellDue()
+    {
+        _app = new EmailApp(provider, new Dictionary<string, string?>(_sink.Settings) { ["Email:Dispatch"] = "false" });
+        await StartVettingAsync(_app, "Late mail");
+        await using var scope = _app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+        var dispatcher = scope.ServiceProvider.GetRequiredService<OutboxDispatcher>();
+        var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
+
+        var (ids, late) = await dispatcher.DueWithLatenessAsync(CancellationToken.None);
+        Assert.NotEmpty(ids);
+        Assert.True(late < OutboxDispatcher.CatchUpAfter, $"just queued, yet {late} late");
+
+        // queued two minutes ago: past the limit
+        await db.Outbox.ExecuteUpdateAsync(r => r.SetProperty(o => o.CreatedAt, now - TimeSpan.FromMinutes(2)));
+        (ids, late) = await dispatcher.DueWithLatenessAsync(CancellationToken.None);
+        Assert.NotEmpty(ids);
+        Assert.True(late >= TimeSpan.FromMinutes(2) && late > OutboxDispatcher.CatchUpAfter, $"{late} late");
+
+        // a retry that fell due five seconds ago is five seconds late, however long ago it was queued
+        await db.Outbox.ExecuteUpdateAsync(r => r.SetProperty(o => o.NextAttemptAt, now - TimeSpan.FromSeconds(5)));
+        (ids, late) = await dispatcher.DueWithLatenessAsync(CancellationToken.None);
+        Assert.NotEmpty(ids);
+        Assert.InRange(late, TimeSpan.FromSeconds(5), OutboxDispatcher.CatchUpAfter);
+        Assert.Equal(await dispatcher.DueAsync(CancellationToken.None), ids);
+    }
+
     /// <summary>Sends every queued message in rounds of the dispatcher (as <c>Email:Dispatch=false</c> leaves them); the messages queued.</summary>
     private static async Task<int> DispatchAllAsync(EmailApp app)
     {
