@@ -47,16 +47,16 @@ public sealed class DispatchOutboxService(IServiceScopeFactory scopes, OutboxNud
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.Dispatch) return;
         var o = options.Value;
+        if (!o.Dispatch) return;
         if (o.DispatchNice == 0)
         {
-            await LoopAsync(stoppingToken);
+            await LoopAsync(belowRequests: false, stoppingToken);
             return;
         }
         // Mail is background work: its rendering and composing run below the requests' priority (issue 9).
         using var scheduler = new Hosting.BackgroundScheduler("Approvals mail", o.DispatchConcurrency, o.DispatchNice);
-        await scheduler.RunAsync(() => LoopAsync(stoppingToken), stoppingToken);
+        await scheduler.RunAsync(() => LoopAsync(belowRequests: true, stoppingToken), stoppingToken);
     }
 
     private bool _catchingUp;
@@ -68,7 +68,6 @@ public sealed class DispatchOutboxService(IServiceScopeFactory scopes, OutboxNud
     /// </summary>
     private bool CatchingUp(TimeSpan late)
     {
-        if (!Hosting.BackgroundScheduler.OnBackgroundThread) return false;
         var behind = _catchingUp ? late > TimeSpan.FromSeconds(1) : late > OutboxDispatcher.CatchUpAfter;
         if (behind != _catchingUp)
         {
@@ -79,7 +78,8 @@ public sealed class DispatchOutboxService(IServiceScopeFactory scopes, OutboxNud
         return behind;
     }
 
-    private async Task LoopAsync(CancellationToken stoppingToken)
+    /// <param name="belowRequests">Whether the loop runs on the background scheduler, below the requests' priority.</param>
+    private async Task LoopAsync(bool belowRequests, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -90,7 +90,7 @@ public sealed class DispatchOutboxService(IServiceScopeFactory scopes, OutboxNud
                 await using var scope = scopes.CreateAsyncScope();
                 var dispatcher = scope.ServiceProvider.GetRequiredService<OutboxDispatcher>();
                 var (due, late) = await dispatcher.DueWithLatenessAsync(stoppingToken);
-                if (CatchingUp(late))
+                if (belowRequests && CatchingUp(late))
                     // Mail this late is sent at the requests' priority, on the thread pool, until it has caught up.
                     await Task.Run(() => dispatcher.SendAsync(due, stoppingToken), stoppingToken);
                 else await dispatcher.SendAsync(due, stoppingToken);

@@ -54,20 +54,16 @@ public sealed class MailSender(IOptions<EmailOptions> options, IConfiguration co
         return message;
     }
 
-    private sealed record ParsedFrom(string Text, MailboxAddress Address);
-
-    private ParsedFrom? _from; // replaced whole (one reference), so lanes composing at once read a consistent pair
+    private MailboxAddress? _from;
 
     /// <summary>
-    /// <c>Email__From</c>, parsed once (not for every message); each message gets its own copy, as MimeKit's address
-    /// lists keep a handler on what they hold.
+    /// <c>Email__From</c>, parsed once (not for every message; the options do not change while the server runs); each
+    /// message gets its own copy, as MimeKit's address lists keep a handler on what they hold.
     /// </summary>
     private MailboxAddress From()
     {
-        var text = options.Value.From;
-        var known = _from;
-        if (known is null || known.Text != text) _from = known = new ParsedFrom(text, MailboxAddress.Parse(text));
-        return new MailboxAddress(known.Address.Name, known.Address.Address);
+        var from = _from ??= MailboxAddress.Parse(options.Value.From); // a race parses it twice, harmlessly
+        return new MailboxAddress(from.Name, from.Address);
     }
 
     /// <summary>

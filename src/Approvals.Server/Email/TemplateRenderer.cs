@@ -55,12 +55,7 @@ public static class TemplateRenderer
     private static readonly string[] Fields = ["subject", "html", "text"];
 
     /// <summary>Every parse error of every part (empty when the template is good).</summary>
-    public static IReadOnlyList<TemplateError> Check(TemplateSource source)
-    {
-        var errors = new List<TemplateError>();
-        foreach (var field in Fields) Parse(field, Part(source, field), errors);
-        return errors;
-    }
+    public static IReadOnlyList<TemplateError> Check(TemplateSource source) => Prepare(source).Errors;
 
     /// <summary>Renders all three parts for <paramref name="model"/>; throws <see cref="TemplateFailed"/> naming the part, line and column.</summary>
     public static RenderedMail Render(TemplateSource source, JsonObject model) => Render(Prepare(source), model);

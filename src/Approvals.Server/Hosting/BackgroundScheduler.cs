@@ -41,8 +41,6 @@ public sealed class BackgroundScheduler : TaskScheduler, IDisposable
 
     public override int MaximumConcurrencyLevel => _threads.Length;
 
-    /// <summary>Whether the calling code runs on one of a background scheduler's threads.</summary>
-    public static bool OnBackgroundThread => _runningOn is not null;
 
     /// <summary>
     /// Runs <paramref name="work"/> on this scheduler, its awaits resuming here; the caller resumes on the thread pool,
