@@ -106,6 +106,9 @@ public static class ApiBenchmark
             Stats.Result("starts_per_s", starts);
             Stats.Result("generator_cpu", flat.GeneratorCpu);
             Stats.Result("server_cpu", flat.ServerCpu);
+            Stats.Result("database_cpu", flat.DatabaseCpu);
+            Stats.Result("server_cpu_ms_per_decision", flat.MsPerDecision(flat.ServerCpu));
+            Stats.Result("database_cpu_ms_per_decision", flat.MsPerDecision(flat.DatabaseCpu));
 
             // The decisions' mail: queued in each decision's transaction and sent after it. Flat out, the sending falls
             // behind; what it still needs once the reviewers stop is counted against the decisions here, not in the
@@ -205,7 +208,8 @@ public static class ApiBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{title}: {t.Decisions} decisions in {t.Elapsed.TotalSeconds:0.0} s = {t.PerSecond:0.0}/s by {reviewers} reviewers"
             + $" ({t.Conflicts} conflicts, {t.Failures} failures{(t.RanOut ? ", a reviewer ran out of tasks" : "")});"
-            + $" decision request {Stats.Summary(t.DecisionMs)}; CPU share: generator {t.GeneratorCpu:P0}, server {t.ServerCpu:P0}"));
+            + $" decision request {Stats.Summary(t.DecisionMs)}; CPU share: generator {t.GeneratorCpu:P0}, server {t.ServerCpu:P0},"
+            + $" PostgreSQL {t.DatabaseCpu:P0}; CPU per decision: server {t.MsPerDecision(t.ServerCpu):0.00} ms, PostgreSQL {t.MsPerDecision(t.DatabaseCpu):0.00} ms"));
 
     private static KeyValuePair<string, string> EnvPair(string name, string text) =>
         text.Split('=', 2) is [{ Length: > 0 } key, var value] ? new(key, value) : throw new ArgumentException($"{name} needs NAME=VALUE");

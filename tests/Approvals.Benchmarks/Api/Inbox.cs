@@ -33,10 +33,18 @@ public static class Inbox
         return clock.Elapsed;
     }
 
-    /// <summary>The mail the outbox holds and has not sent (nor given up).</summary>
+    /// <summary>
+    /// The mail the outbox holds and has not sent (nor given up), read through the server's index of waiting rows. The
+    /// benchmark asks every 250 ms while it measures: left to itself, PostgreSQL read the whole table each time (its
+    /// statistics, taken when every row was waiting, said most rows are), 10–15 ms of the cores being measured per read.
+    /// The setting is this connection's own; the server's connections are not touched.
+    /// </summary>
     public static async Task<long> UnsentAsync(NpgsqlConnection db, CancellationToken ct)
     {
-        await using var count = new NpgsqlCommand("""select count(*) from "Outbox" where "DispatchedAt" is null and "FailedAt" is null""", db);
+        await using var count = new NpgsqlCommand("""
+            set enable_seqscan = off;
+            select count(*) from "Outbox" where "DispatchedAt" is null and "FailedAt" is null
+            """, db);
         return (long)(await count.ExecuteScalarAsync(ct))!;
     }
 

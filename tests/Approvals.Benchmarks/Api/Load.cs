@@ -19,6 +19,12 @@ public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewe
     public sealed record Throughput(int Decisions, int Conflicts, int Failures, bool RanOut, TimeSpan Elapsed, double GeneratorCpu, double ServerCpu, List<double> DecisionMs)
     {
         public double PerSecond => Decisions / Elapsed.TotalSeconds;
+
+        /// <summary>PostgreSQL's share of the machine's CPU over the run (every process named <c>postgres</c>).</summary>
+        public double DatabaseCpu { get; init; }
+
+        /// <summary>Milliseconds of CPU per decision a share of the machine stands for: comparable across runs of different rates.</summary>
+        public double MsPerDecision(double share) => Decisions == 0 ? 0 : share * Environment.ProcessorCount * Elapsed.TotalMilliseconds / Decisions;
     }
 
     /// <summary>Starts <paramref name="count"/> cases spread over the reviewers' workflows, 16 requests in flight; returns starts per second.</summary>
@@ -47,7 +53,7 @@ public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewe
     {
         int decisions = 0, conflicts = 0, failures = 0, ranOut = 0;
         var ms = new ConcurrentBag<double>();
-        var (ownBefore, serverBefore) = (Stats.OwnCpu, Stats.CpuTime(serverPid));
+        var (ownBefore, serverBefore, databaseBefore) = (Stats.OwnCpu, Stats.CpuTime(serverPid), Stats.CpuTimeOf("postgres"));
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(reviewers.Select(async reviewer =>
         {
@@ -72,7 +78,10 @@ public sealed class Load(HttpClient requester, IReadOnlyList<HttpClient> reviewe
         }));
         var elapsed = clock.Elapsed;
         return new Throughput(decisions, conflicts, failures, ranOut > 0, elapsed,
-            Stats.CpuShare(ownBefore, Stats.OwnCpu, elapsed), Stats.CpuShare(serverBefore, Stats.CpuTime(serverPid), elapsed), [.. ms]);
+            Stats.CpuShare(ownBefore, Stats.OwnCpu, elapsed), Stats.CpuShare(serverBefore, Stats.CpuTime(serverPid), elapsed), [.. ms])
+        {
+            DatabaseCpu = Stats.CpuShare(databaseBefore, Stats.CpuTimeOf("postgres"), elapsed),
+        };
     }
 
     /// <summary>

@@ -75,6 +75,43 @@ public static class Stats
         }
     }
 
+    /// <summary>
+    /// CPU time (user + system) used so far by every process named <paramref name="name"/> (PostgreSQL's backends are
+    /// all named <c>postgres</c>). A process that ended in between takes its time with it: read over a phase in which
+    /// the connections stay open (the server pools them), the difference is what those processes used in it.
+    /// </summary>
+    public static TimeSpan CpuTimeOf(string name)
+    {
+        var ticks = 0L;
+        string[] dirs;
+        try
+        {
+            dirs = Directory.GetDirectories("/proc");
+        }
+        catch (IOException)
+        {
+            return TimeSpan.Zero;
+        }
+        foreach (var dir in dirs)
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out _)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var open = stat.IndexOf('(');
+                var close = stat.LastIndexOf(')');
+                if (open < 0 || close < open || !stat.AsSpan(open + 1, close - open - 1).SequenceEqual(name)) continue;
+                var fields = stat[(close + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // gone in between, or not ours to read
+            }
+        }
+        return TimeSpan.FromSeconds(ticks / 100.0);
+    }
+
     /// <summary>Share of the machine's CPU (all cores) a process used between two CPU-time readings over <paramref name="wall"/>.</summary>
     public static double CpuShare(TimeSpan before, TimeSpan after, TimeSpan wall) =>
         wall <= TimeSpan.Zero ? 0 : (after - before).TotalSeconds / (wall.TotalSeconds * Environment.ProcessorCount);
