@@ -41,7 +41,6 @@ public sealed class BackgroundScheduler : TaskScheduler, IDisposable
 
     public override int MaximumConcurrencyLevel => _threads.Length;
 
-
     /// <summary>
     /// Runs <paramref name="work"/> on this scheduler, its awaits resuming here; the caller resumes on the thread pool,
     /// not on one of these threads.

@@ -58,15 +58,16 @@ public static class StorageSetup
             : throw new InvalidOperationException("Storage:Provider is PostgreSql: set ConnectionStrings:Approvals (ConnectionStrings__Approvals=Host=...).");
     }
 
+    /// <summary>The engine's PostgreSQL connections at most, unless the connection string says: four per core, at least 8.</summary>
+    public static int DefaultMaxPoolSize => Math.Max(8, 4 * Environment.ProcessorCount);
+
     /// <summary>
     /// The engine's own PostgreSQL connections prepare the statements they send again and again (Npgsql's automatic
     /// preparation: parsed and planned once per connection, not on every call) and keep them when a connection goes
     /// back to the pool (no DISCARD ALL, which would drop them). Nothing here leaves session state behind (the
-    /// migration lock is released explicitly). Each setting, when the connection string names it, is left as given.
+    /// migration lock is released explicitly). The pool holds at most <see cref="DefaultMaxPoolSize"/> connections. Each setting,
+    /// when the connection string names it, is left as given.
     /// </summary>
-    /// <summary>The engine's PostgreSQL connections at most, unless the connection string says: four per core, at least 8.</summary>
-    public static int DefaultMaxPoolSize => Math.Max(8, 4 * Environment.ProcessorCount);
-
     public static string TunedNpgsql(string connection)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connection };

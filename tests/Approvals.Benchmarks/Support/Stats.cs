@@ -64,10 +64,7 @@ public static class Stats
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            return TimeSpan.FromSeconds(ticks / 100.0);
+            return TimeSpan.FromSeconds(Ticks(File.ReadAllText($"/proc/{pid}/stat")) / 100.0);
         }
         catch (IOException)
         {
@@ -101,8 +98,7 @@ public static class Stats
                 var open = stat.IndexOf('(');
                 var close = stat.LastIndexOf(')');
                 if (open < 0 || close < open || !stat.AsSpan(open + 1, close - open - 1).SequenceEqual(name)) continue;
-                var fields = stat[(close + 2)..].Split(' ');
-                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                ticks += Ticks(stat);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -110,6 +106,13 @@ public static class Stats
             }
         }
         return TimeSpan.FromSeconds(ticks / 100.0);
+    }
+
+    /// <summary>User plus system clock ticks in a /proc/PID/stat line (the fields after the command name in parentheses).</summary>
+    private static long Ticks(string stat)
+    {
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
     }
 
     /// <summary>Share of the machine's CPU (all cores) a process used between two CPU-time readings over <paramref name="wall"/>.</summary>
