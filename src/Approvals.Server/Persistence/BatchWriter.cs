@@ -11,8 +11,8 @@ namespace Approvals.Server.Persistence;
 /// Writes what the context tracks, as <c>SaveChanges</c> would, and the rows set out explicitly beside it
 /// (<see cref="RowWrites"/>), for the hot writes: a step (case, tasks, candidates, timers, outbox, history), mail's
 /// history lines, outbox progress and link tokens. On PostgreSQL the rows go as one batch of plain
-/// statements with positional parameters, one round trip that commits them together, and the tracker is emptied
-/// after; elsewhere, inside a transaction the caller opened, or when the context holds a row of another kind, it is
+/// statements with positional parameters, one round trip that commits them together (shared with the writes of other
+/// requests that arrive meanwhile: group commit, <see cref="CommitGroup"/>), and the tracker is emptied after; elsewhere, inside a transaction the caller opened, or when the context holds a row of another kind, it is
 /// <c>SaveChanges</c> itself.
 /// </summary>
 /// <remarks>
@@ -25,7 +25,7 @@ namespace Approvals.Server.Persistence;
 /// refuses (a unique key) throws <see cref="DbUpdateException"/> around it. Columns the database generates (the
 /// history's serial id) are left to it and not read back: nothing reads them from a written row.
 /// </remarks>
-public static class BatchWriter
+public static partial class BatchWriter
 {
     /// <summary>The row kinds written here; any other tracked change sends the whole save to <c>SaveChanges</c>.</summary>
     private static readonly HashSet<Type> Kinds =
@@ -44,7 +44,7 @@ public static class BatchWriter
             await db.SaveChangesAsync(ct);
             return;
         }
-        if (writes.Count > 0) await WriteAsync(postgres, writes, ct);
+        await WriteAsync(postgres, writes, ct);
         db.ChangeTracker.Clear();
     }
 
@@ -84,42 +84,23 @@ public static class BatchWriter
     /// <summary>
     /// One round trip: the batch runs as PostgreSQL's implicit transaction (one Sync after the last statement), so a
     /// statement that fails rolls back those before it and skips those after. An update or delete is guarded inside
-    /// its statement: it divides by the rows it changed, and zero rows fail the whole batch.
+    /// its statement: it divides by the rows it changed, and zero rows fail the whole batch. Writes that arrive together
+    /// share a batch and its commit (<see cref="CommitGroup"/>).
     /// </summary>
-    private static async Task WriteAsync(PostgresApprovalsDb db, List<Write> writes, CancellationToken ct)
+    private static Task WriteAsync(PostgresApprovalsDb db, List<Write> writes, CancellationToken ct)
     {
-        await db.Database.OpenConnectionAsync(ct);
-        try
-        {
-            await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection());
-            var guarded = new Dictionary<NpgsqlBatchCommand, Write>();
-            foreach (var write in writes)
-            {
-                if (write.Table.Command(write) is not { } command) continue;
-                if (write.State != EntityState.Added) guarded[command] = write;
-                batch.BatchCommands.Add(command);
-            }
-            if (batch.BatchCommands.Count == 0) return;
-            try
-            {
-                await batch.ExecuteNonQueryAsync(ct);
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DivisionByZero)
-            {
-                // Only a guard divides; the failed statement names the row when the driver says which one it was.
-                var what = e.BatchCommand is { } failed && guarded.TryGetValue(failed, out var write)
-                    ? $"The {write.State.ToString().ToLowerInvariant()} of a {write.Row.GetType().Name}" : "An update or delete";
-                throw new DbUpdateConcurrencyException($"{what} found no row: it changed or went since it was read.", e);
-            }
-            catch (PostgresException e)
-            {
-                throw new DbUpdateException($"PostgreSQL refused a row of the write ({e.SqlState}): {e.MessageText}", e);
-            }
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        writes.RemoveAll(w => w.State == EntityState.Modified && w.Mask == 0); // an update none of whose columns changed
+        return writes.Count == 0 ? Task.CompletedTask : CommitGroup.For(db.Database.GetConnectionString()!).WriteAsync(db, writes, ct);
+    }
+
+    /// <summary>What a write's caller is told when PostgreSQL refused a statement of it (<paramref name="write"/>, when known).</summary>
+    private static Exception Translate(PostgresException e, Write? write)
+    {
+        if (e.SqlState != PostgresErrorCodes.DivisionByZero)
+            return new DbUpdateException($"PostgreSQL refused a row of the write ({e.SqlState}): {e.MessageText}", e);
+        // Only a guard divides.
+        var what = write is { } w ? $"The {w.State.ToString().ToLowerInvariant()} of a {w.Row.GetType().Name}" : "An update or delete";
+        return new DbUpdateConcurrencyException($"{what} found no row: it changed or went since it was read.", e);
     }
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IModel, Tables> TablesByModel = new();
@@ -240,10 +221,9 @@ public static class BatchWriter
             return mask;
         }
 
-        /// <summary>The statement that writes <paramref name="write"/>; null for an update none of whose columns changed.</summary>
-        public NpgsqlBatchCommand? Command(Write write)
+        /// <summary>The statement that writes <paramref name="write"/> (an update changes at least one column).</summary>
+        public NpgsqlBatchCommand Command(Write write)
         {
-            if (write.State == EntityState.Modified && write.Mask == 0) return null;
             var (sql, parameters) = _statements.GetOrAdd((write.State, write.Mask), Build);
             var command = new NpgsqlBatchCommand(sql);
             foreach (var p in parameters)

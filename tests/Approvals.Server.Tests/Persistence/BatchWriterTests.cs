@@ -253,6 +253,65 @@ public abstract class BatchWriterTests(StorageProvider provider) : IAsyncLifetim
             read.Select(r => (r.Id, r.Subject, r.Attempts, r.LastError)).OrderBy(r => r.Id));
     }
 
+    /// <summary>
+    /// Writes that arrive together share one transaction on PostgreSQL (group commit): one of them refused must not take
+    /// the others with it, and none of its own rows may stay.
+    /// </summary>
+    [Fact]
+    public async Task Save_ManyAtOnceOneOfThemStale_OnlyTheStaleOneRefusedAndEveryOtherWritten()
+    {
+        var ids = new List<Guid>();
+        for (var i = 0; i < 12; i++) ids.Add(await StartCaseAsync());
+        var scopes = new List<AsyncServiceScope>();
+        var writers = new List<(ApprovalsDb Db, Guid OutboxId)>();
+        try
+        {
+            foreach (var id in ids)
+            {
+                var scope = _app.Services.CreateAsyncScope();
+                scopes.Add(scope);
+                var db = scope.ServiceProvider.GetRequiredService<ApprovalsDb>();
+                var row = await db.Cases.SingleAsync(c => c.Id == id);
+                row.Title = $"Written {id}";
+                row.Version++;
+                var outboxId = Guid.NewGuid();
+                db.Outbox.Add(new OutboxRow { Id = outboxId, CaseId = id, Event = "test", Template = "task-assigned", CreatedAt = DateTimeOffset.UtcNow });
+                writers.Add((db, outboxId));
+            }
+            var stale = ids[5];
+            await using (var other = _app.Services.CreateAsyncScope())
+                await other.ServiceProvider.GetRequiredService<ApprovalsDb>().Cases.Where(c => c.Id == stale)
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.Version, c => c.Version + 1));
+
+            var outcomes = await Task.WhenAll(writers.Select(w => Task.Run(async () =>
+            {
+                try
+                {
+                    await BatchWriter.SaveAsync(w.Db, CancellationToken.None);
+                    return null;
+                }
+                catch (Exception e)
+                {
+                    return e;
+                }
+            })));
+
+            Assert.IsType<DbUpdateConcurrencyException>(outcomes[5]);
+            Assert.All(outcomes.Where((_, i) => i != 5), Assert.Null);
+            await AssertNothingOfTheWriteKeptAsync(stale, writers[5].OutboxId);
+            await using var check = _app.Services.CreateAsyncScope();
+            var read = check.ServiceProvider.GetRequiredService<ApprovalsDb>();
+            var written = ids.Where(id => id != stale).ToList();
+            Assert.Equal(written.Count, await read.Cases.CountAsync(c => written.Contains(c.Id) && c.Title.StartsWith("Written ")));
+            var outboxIds = writers.Where((_, i) => i != 5).Select(w => w.OutboxId).ToList();
+            Assert.Equal(outboxIds.Count, await read.Outbox.CountAsync(o => outboxIds.Contains(o.Id)));
+        }
+        finally
+        {
+            foreach (var scope in scopes) await scope.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task Save_OneOfSeveralChangedRowsGoneSinceRead_ConcurrencyErrorAndNoneChanged()
     {
